@@ -1,0 +1,293 @@
+#include "server/config/bridge_config.h"
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "server/config/yaml_json.h"
+#include "server/render/chart_version.h"
+#include "server/render/problems.h"
+#include "yaml-cpp/yaml.h"
+
+namespace capi_bridge::config {
+namespace {
+
+using render::Problems;
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::NotFoundError(absl::StrCat("cannot read file ", path));
+  }
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+std::string Join(const std::string& prefix, const std::string& key) {
+  return prefix.empty() ? key : absl::StrCat(prefix, ".", key);
+}
+
+// Reads a YAML mapping key by key, reporting unknown keys.
+class Section {
+ public:
+  Section(const YAML::Node& node, std::string path, Problems* problems)
+      : node_(node), path_(std::move(path)), problems_(problems) {
+    if (node_ && !node_.IsNull() && !node_.IsMap()) {
+      problems_->Add(path_.empty() ? "(top level)" : path_, "(not a mapping)",
+                     "a mapping of keys to values");
+      valid_ = false;
+    }
+  }
+
+  YAML::Node Get(const std::string& key) {
+    known_.insert(key);
+    if (!valid_ || !node_) return YAML::Node();
+    return node_[key];
+  }
+
+  void String(const std::string& key, std::string* out) {
+    YAML::Node v = Get(key);
+    if (!v || v.IsNull()) return;
+    if (!v.IsScalar()) {
+      problems_->Add(Join(path_, key), "(not a scalar)", "a string");
+      return;
+    }
+    *out = v.Scalar();
+  }
+
+  void Int(const std::string& key, int min, int max, int* out) {
+    YAML::Node v = Get(key);
+    if (!v || v.IsNull()) return;
+    int value = 0;
+    if (!v.IsScalar() || !YAML::convert<int>::decode(v, value) || value < min ||
+        value > max) {
+      problems_->Add(Join(path_, key),
+                     v.IsScalar() ? v.Scalar() : "(not a scalar)",
+                     absl::StrCat("a whole number from ", min, " to ", max));
+      return;
+    }
+    *out = value;
+  }
+
+  // A mapping of string keys to scalar values.
+  void StringMap(const std::string& key,
+                 std::map<std::string, std::string>* out) {
+    YAML::Node v = Get(key);
+    if (!v || v.IsNull()) return;
+    if (!v.IsMap()) {
+      problems_->Add(Join(path_, key), "(not a mapping)",
+                     "a mapping of names to string values");
+      return;
+    }
+    for (const auto& entry : v) {
+      std::string name = entry.first.as<std::string>();
+      if (!entry.second.IsScalar()) {
+        problems_->Add(Join(Join(path_, key), name), "(not a scalar)",
+                       "a string value");
+        continue;
+      }
+      (*out)[name] = entry.second.Scalar();
+    }
+  }
+
+  Section Child(const std::string& key) {
+    return Section(Get(key), Join(path_, key), problems_);
+  }
+
+  // Reports keys present in the file but never asked for.
+  void CheckUnknown() {
+    if (!valid_ || !node_ || !node_.IsMap()) return;
+    std::vector<std::string> known(known_.begin(), known_.end());
+    for (const auto& entry : node_) {
+      std::string key = entry.first.as<std::string>();
+      if (known_.count(key) == 0) {
+        problems_->Add(Join(path_, key), key,
+                       absl::StrCat("one of the known keys: ",
+                                    absl::StrJoin(known, ", ")));
+      }
+    }
+  }
+
+ private:
+  YAML::Node node_;
+  std::string path_;
+  Problems* problems_;
+  std::set<std::string> known_;
+  bool valid_ = true;
+};
+
+void ApplySet(const std::string& assignment, YAML::Node root,
+              Problems* problems) {
+  std::vector<std::string> kv =
+      absl::StrSplit(assignment, absl::MaxSplits('=', 1));
+  if (kv.size() != 2 || kv[0].empty()) {
+    problems->Add("--set", assignment,
+                  "path.to.key=value, e.g. listen=0.0.0.0:50051");
+    return;
+  }
+  std::vector<std::string> path = absl::StrSplit(kv[0], '.');
+  std::vector<YAML::Node> chain = {root};
+  for (size_t i = 0; i + 1 < path.size(); ++i) {
+    YAML::Node next = chain.back()[path[i]];
+    if (next && !next.IsMap() && !next.IsNull()) {
+      problems->Add("--set", assignment,
+                    absl::StrCat("a path through mappings; ", path[i],
+                                 " is not a mapping"));
+      return;
+    }
+    chain.push_back(next);
+  }
+  // Always a scalar: "[::1]:7000" is an address, not a YAML list. Lists
+  // and mappings belong in the file.
+  chain.back()[path.back()] = kv[1];
+}
+
+void LoadOverrides(Section* section, const std::string& base_dir,
+                   render::RenderOptions* options, Problems* problems) {
+  YAML::Node node = section->Get("value_overrides");
+  if (!node || node.IsNull()) return;
+  if (!node.IsMap()) {
+    problems->Add("value_overrides", "(not a mapping)",
+                  "a mapping of override-set names to lists of YAML files");
+    return;
+  }
+  for (const auto& entry : node) {
+    std::string key = entry.first.as<std::string>();
+    std::string field = absl::StrCat("value_overrides.", key);
+    std::vector<std::string> files;
+    if (entry.second.IsScalar()) {
+      files.push_back(entry.second.Scalar());
+    } else if (entry.second.IsSequence()) {
+      for (const auto& f : entry.second) files.push_back(f.as<std::string>());
+    } else {
+      problems->Add(field, "(not a list)", "a file path or a list of them");
+      continue;
+    }
+    render::OverrideSet set;
+    for (const std::string& file : files) {
+      std::string path = (!file.empty() && file[0] == '/') || base_dir.empty()
+                             ? file
+                             : absl::StrCat(base_dir, "/", file);
+      absl::StatusOr<std::string> text = ReadFile(path);
+      if (!text.ok()) {
+        problems->Add(field, path, "a readable YAML file");
+        continue;
+      }
+      try {
+        YAML::Node doc = YAML::Load(*text);
+        if (!doc.IsMap()) {
+          problems->Add(field, path,
+                        "a YAML file whose top level is a mapping of chart "
+                        "values");
+          continue;
+        }
+        set.files.push_back(path);
+        set.documents.push_back(YamlToJson(doc));
+      } catch (const YAML::Exception& e) {
+        problems->Add(field, path,
+                      absl::StrCat("valid YAML (line ", e.mark.line + 1, ": ",
+                                   e.msg, ")"));
+      }
+    }
+    options->value_overrides[key] = std::move(set);
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<BridgeConfig> ParseConfig(const std::string& yaml_text,
+                                         const std::string& base_dir,
+                                         const std::vector<std::string>& sets) {
+  Problems problems("the bridge config");
+  YAML::Node root;
+  try {
+    root = yaml_text.empty() ? YAML::Node(YAML::NodeType::Map)
+                             : YAML::Load(yaml_text);
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("config file: not valid YAML (line ", e.mark.line + 1,
+                     ", column ", e.mark.column + 1, "): ", e.msg));
+  }
+  if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
+  for (const std::string& set : sets) ApplySet(set, root, &problems);
+
+  BridgeConfig config;
+  render::RenderOptions& r = config.render;
+  Section top(root, "", &problems);
+  top.String("listen", &config.listen);
+  top.String("namespace_prefix", &r.namespace_prefix);
+  Section chart = top.Child("chart");
+  chart.String("repo", &config.chart.repo);
+  chart.String("name", &config.chart.name);
+  chart.String("default_version", &r.default_chart_version);
+  chart.CheckUnknown();
+  Section flavors = top.Child("flavors");
+  flavors.Int("minimum_ram_mb", 0, 1 << 24, &r.minimum_flavor_ram_mb);
+  flavors.Int("minimum_vcpus", 0, 4096, &r.minimum_flavor_vcpus);
+  flavors.CheckUnknown();
+  Section storage = top.Child("storage");
+  storage.String("default_volume_type", &r.csi_cinder_default_volume_type);
+  YAML::Node topologies = storage.Get("allowed_topologies");
+  if (topologies && !topologies.IsNull()) {
+    if (!topologies.IsSequence()) {
+      problems.Add("storage.allowed_topologies", "(not a list)",
+                   "a list of StorageClass allowedTopologies terms");
+    } else {
+      r.csi_cinder_allowed_topologies = YamlToJson(topologies);
+    }
+  }
+  storage.CheckUnknown();
+  Section boot = top.Child("boot_volume");
+  boot.String("default_type", &r.default_boot_volume_type);
+  boot.Int("default_size_gb", 0, 100000, &r.default_boot_volume_size_gb);
+  boot.CheckUnknown();
+  top.StringMap("site_labels", &r.site_labels);
+  top.StringMap("autoscaler_tags", &r.autoscaler_tags);
+  LoadOverrides(&top, base_dir, &r, &problems);
+  top.CheckUnknown();
+
+  if (config.listen.empty()) {
+    problems.Add("listen", "", "host:port or unix:/path");
+  }
+  if (r.namespace_prefix.empty()) {
+    problems.Add("namespace_prefix", "", "a non-empty prefix such as magnum");
+  }
+  absl::StatusOr<render::ChartVersion> version =
+      render::ChartVersion::Parse(r.default_chart_version);
+  if (!version.ok() ||
+      *version < render::ChartVersion::Of(render::kOldestSupportedChart)) {
+    problems.Add("chart.default_version", r.default_chart_version,
+                 absl::StrCat("a chart version X.Y.Z, ",
+                              render::kOldestSupportedChart, " or newer"));
+  }
+  for (const auto& [label, value] : r.site_labels) {
+    if (render::FindLabel(label) == nullptr) {
+      problems.Add(absl::StrCat("site_labels.", label), label,
+                   "a label the renderer reads (see the README's label "
+                   "reference)");
+    }
+  }
+  if (!problems.empty()) return problems.ToStatus();
+  return config;
+}
+
+absl::StatusOr<BridgeConfig> LoadConfig(const std::string& path,
+                                        const std::vector<std::string>& sets) {
+  if (path.empty()) return ParseConfig("", "", sets);
+  absl::StatusOr<std::string> text = ReadFile(path);
+  if (!text.ok()) return text.status();
+  size_t slash = path.rfind('/');
+  std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
+  absl::StatusOr<BridgeConfig> config = ParseConfig(*text, dir, sets);
+  if (!config.ok()) {
+    return absl::Status(config.status().code(),
+                        absl::StrCat(path, ": ", config.status().message()));
+  }
+  return config;
+}
+
+}  // namespace capi_bridge::config

@@ -1,0 +1,44 @@
+// BridgeConfig: the bridge's one configuration file (YAML), every knob's
+// home. Flags override single scalar keys with `--set path=value`.
+//
+// Loading is strict: an unknown key, a value of the wrong type or an
+// unreadable override file is an error naming the key (as a dotted path),
+// the value and what is accepted, so a typo is never silently ignored. The
+// file reference is in the README ("Configuration").
+#ifndef CAPI_BRIDGE_SERVER_CONFIG_BRIDGE_CONFIG_H_
+#define CAPI_BRIDGE_SERVER_CONFIG_BRIDGE_CONFIG_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "server/render/render_options.h"
+
+namespace capi_bridge::config {
+
+struct ChartConfig {
+  // Helm repository URL; empty when `name` is an oci:// reference or path.
+  std::string repo = "https://azimuth-cloud.github.io/capi-helm-charts";
+  std::string name = "openstack-cluster";
+};
+
+struct BridgeConfig {
+  // gRPC listen address: host:port, or unix:/path.
+  std::string listen = "127.0.0.1:50051";
+  ChartConfig chart;
+  render::RenderOptions render;
+};
+
+// Parses `yaml_text`; `base_dir` resolves relative override-file paths.
+// `sets` are "dotted.path=value" overrides applied on top of the file.
+absl::StatusOr<BridgeConfig> ParseConfig(const std::string& yaml_text,
+                                         const std::string& base_dir,
+                                         const std::vector<std::string>& sets);
+
+// Reads and parses the file at `path` (empty = built-in defaults only).
+absl::StatusOr<BridgeConfig> LoadConfig(const std::string& path,
+                                        const std::vector<std::string>& sets);
+
+}  // namespace capi_bridge::config
+
+#endif  // CAPI_BRIDGE_SERVER_CONFIG_BRIDGE_CONFIG_H_

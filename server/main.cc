@@ -1,0 +1,93 @@
+// capi-bridge-server: wiring only. Loads the config (file + flags), builds
+// the services and serves gRPC (ClusterDriver, grpc.health.v1, reflection)
+// until SIGTERM or SIGINT.
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <thread>
+
+#include "CLI/CLI.hpp"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/grpcpp.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "server/config/bridge_config.h"
+#include "server/service/cluster_driver_service.h"
+#include "server/service/render_service.h"
+
+namespace {
+
+constexpr char kVersion[] = "0.1.0";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "capi-bridge-server: Magnum's Cluster API driver, as a gRPC "
+      "service"};
+  std::string config_path;
+  std::string listen;
+  std::vector<std::string> sets;
+  app.add_option("-c,--config", config_path,
+                 "YAML config file (see the README, 'Configuration')")
+      ->check(CLI::ExistingFile)
+      ->envname("CAPI_BRIDGE_CONFIG");
+  app.add_option("--listen", listen,
+                 "gRPC address, host:port or unix:/path (overrides `listen`; "
+                 "port 0 picks a free port)");
+  app.add_option("--set", sets,
+                 "override one config key: dotted.path=value (repeatable)");
+  app.set_version_flag("--version", kVersion);
+  CLI11_PARSE(app, argc, argv);
+  if (!listen.empty()) sets.push_back("listen=" + listen);
+
+  absl::StatusOr<capi_bridge::config::BridgeConfig> config =
+      capi_bridge::config::LoadConfig(config_path, sets);
+  if (!config.ok()) {
+    std::cerr << "capi-bridge-server: " << config.status().message() << "\n";
+    return 2;
+  }
+
+  // Signals are taken by a dedicated thread (sigwait), so block them in
+  // every thread gRPC starts from here on.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  capi_bridge::service::RenderService render(
+      config->render, capi_bridge::service::SystemRandomBits());
+  capi_bridge::service::ClusterDriverService driver(&render);
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(config->listen, grpc::InsecureServerCredentials(),
+                           &port);
+  builder.RegisterService(&driver);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (!server) {
+    std::cerr << "capi-bridge-server: cannot listen on " << config->listen
+              << "\n";
+    return 1;
+  }
+  std::string shown = config->listen;
+  if (shown.rfind("unix:", 0) != 0) {
+    shown = shown.substr(0, shown.rfind(':')) + ":" + std::to_string(port);
+  }
+  std::cout << "capi-bridge-server " << kVersion << " listening on " << shown
+            << std::endl;
+
+  std::thread waiter([&server, &signals]() {
+    int received = 0;
+    sigwait(&signals, &received);
+    std::cerr << "capi-bridge-server: signal " << received
+              << ", shutting down\n";
+    server->Shutdown(std::chrono::system_clock::now() +
+                     std::chrono::seconds(10));
+  });
+  server->Wait();
+  waiter.join();
+  return 0;
+}

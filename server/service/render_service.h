@@ -1,0 +1,41 @@
+// RenderService: the dry-run concern of the API. Validates a spec, decides
+// chart version, release name and namespace, and renders the values
+// document as YAML and JSON. The lifecycle verbs reuse it for the values
+// they apply.
+//
+// Thread-safe: immutable after construction except the random source,
+// which is called under no lock and must itself be thread-safe.
+#ifndef CAPI_BRIDGE_SERVER_SERVICE_RENDER_SERVICE_H_
+#define CAPI_BRIDGE_SERVER_SERVICE_RENDER_SERVICE_H_
+
+#include <cstdint>
+#include <functional>
+
+#include "absl/status/statusor.h"
+#include "magnum/capi/bridge/v1/driver.pb.h"
+#include "server/render/values_renderer.h"
+
+namespace capi_bridge::service {
+
+namespace v1 = magnum::capi::bridge::v1;
+
+class RenderService {
+ public:
+  // `random_bits` supplies the randomness of generated release names.
+  RenderService(render::RenderOptions options,
+                std::function<uint64_t()> random_bits);
+
+  absl::StatusOr<v1::RenderValuesResponse> Render(
+      const v1::RenderValuesRequest& request) const;
+
+ private:
+  render::ValuesRenderer renderer_;
+  std::function<uint64_t()> random_bits_;
+};
+
+// A thread-safe source of random bits from the operating system.
+std::function<uint64_t()> SystemRandomBits();
+
+}  // namespace capi_bridge::service
+
+#endif  // CAPI_BRIDGE_SERVER_SERVICE_RENDER_SERVICE_H_
