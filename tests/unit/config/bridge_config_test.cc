@@ -1,0 +1,108 @@
+#include "server/config/bridge_config.h"
+
+#include <cstdio>
+#include <fstream>
+
+#include "catch2/catch.hpp"
+
+namespace capi_bridge::config {
+namespace {
+
+TEST_CASE("an empty config gives the documented defaults", "[config]") {
+  auto config = ParseConfig("", "", {});
+  REQUIRE(config.ok());
+  CHECK(config->listen == "127.0.0.1:50051");
+  CHECK(config->chart.name == "openstack-cluster");
+  CHECK(config->render.namespace_prefix == "magnum");
+  CHECK(config->render.default_chart_version == "0.27.0");
+  CHECK(config->render.minimum_flavor_ram_mb == 2048);
+}
+
+TEST_CASE("every key is read, and --set overrides the file", "[config]") {
+  auto config =
+      ParseConfig(R"(
+listen: 0.0.0.0:6000
+namespace_prefix: magnum-b
+chart: {repo: "", name: oci://registry.example.com/charts/openstack-cluster, default_version: 0.26.1}
+flavors: {minimum_ram_mb: 4096, minimum_vcpus: 4}
+storage: {default_volume_type: ceph, allowed_topologies: [{matchLabelExpressions: [{key: zone, values: [a]}]}]}
+boot_volume: {default_type: ceph, default_size_gb: 40}
+site_labels: {monitoring_enabled: "true", auto_scaling_enabled: yes}
+autoscaler_tags: {"1.34": v1.34.1}
+)",
+                  "", {"flavors.minimum_vcpus=8", "listen=[::1]:7000"});
+  INFO(config.status().message());
+  REQUIRE(config.ok());
+  CHECK(config->listen == "[::1]:7000");
+  CHECK(config->chart.repo.empty());
+  CHECK(config->render.namespace_prefix == "magnum-b");
+  CHECK(config->render.default_chart_version == "0.26.1");
+  CHECK(config->render.minimum_flavor_ram_mb == 4096);
+  CHECK(config->render.minimum_flavor_vcpus == 8);
+  CHECK(config->render.csi_cinder_default_volume_type == "ceph");
+  CHECK(config->render.csi_cinder_allowed_topologies.size() == 1);
+  CHECK(config->render.default_boot_volume_size_gb == 40);
+  CHECK(config->render.site_labels.at("auto_scaling_enabled") == "yes");
+  CHECK(config->render.autoscaler_tags.at("1.34") == "v1.34.1");
+}
+
+TEST_CASE("config errors name the key, the value and what is accepted",
+          "[config]") {
+  auto config = ParseConfig(R"(
+listn: 1
+chart: {default_version: latest}
+flavors: {minimum_vcpus: many}
+site_labels: {not_a_label: x}
+)",
+                            "", {"novalue"});
+  REQUIRE_FALSE(config.ok());
+  std::string m(config.status().message());
+  INFO(m);
+  CHECK(m.rfind("5 problems in the bridge config:", 0) == 0);
+  CHECK(m.find("- listn: \"listn\"; accepted: one of the known keys") !=
+        std::string::npos);
+  CHECK(m.find("- chart.default_version: \"latest\"") != std::string::npos);
+  CHECK(m.find("- flavors.minimum_vcpus: \"many\"; accepted: a whole number") !=
+        std::string::npos);
+  CHECK(m.find("- site_labels.not_a_label") != std::string::npos);
+  CHECK(m.find("- --set: \"novalue\"") != std::string::npos);
+
+  auto broken = ParseConfig("listen: [", "", {});
+  REQUIRE_FALSE(broken.ok());
+  CHECK(std::string(broken.status().message()).find("not valid YAML") !=
+        std::string::npos);
+}
+
+TEST_CASE("value override files load relative to the config file", "[config]") {
+  std::string dir = "/tmp/capi-bridge-config-test-" + std::to_string(getpid());
+  std::string mk = "mkdir -p " + dir;
+  REQUIRE(std::system(mk.c_str()) == 0);
+  std::ofstream(dir + "/gpu.yaml") << "addons:\n  nvidiaGPUOperator:\n"
+                                      "    enabled: true\nquoted: \"1\"\n";
+  std::ofstream(dir + "/list.yaml") << "- not a mapping\n";
+  std::ofstream(dir + "/bridge.yaml")
+      << "value_overrides:\n  gpu: [gpu.yaml]\n";
+  auto config = LoadConfig(dir + "/bridge.yaml", {});
+  INFO(config.status().message());
+  REQUIRE(config.ok());
+  const auto& set = config->render.value_overrides.at("gpu");
+  REQUIRE(set.documents.size() == 1);
+  CHECK(set.documents[0]["addons"]["nvidiaGPUOperator"]["enabled"] == true);
+  CHECK(set.documents[0]["quoted"] == "1");
+
+  std::ofstream(dir + "/bridge.yaml")
+      << "value_overrides:\n  bad: [list.yaml, missing.yaml]\n";
+  auto bad = LoadConfig(dir + "/bridge.yaml", {});
+  REQUIRE_FALSE(bad.ok());
+  std::string m(bad.status().message());
+  CHECK(m.find("value_overrides.bad: \"" + dir +
+               "/list.yaml\"; accepted: a YAML file whose top level is a "
+               "mapping") != std::string::npos);
+  CHECK(m.find("missing.yaml\"; accepted: a readable YAML file") !=
+        std::string::npos);
+  std::string rm = "rm -rf " + dir;
+  CHECK(std::system(rm.c_str()) == 0);
+}
+
+}  // namespace
+}  // namespace capi_bridge::config
