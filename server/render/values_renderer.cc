@@ -36,7 +36,13 @@ void WarnAboutLabels(RenderContext* ctx) {
   for (const std::string& name : names) {
     std::string field = absl::StrCat("labels.", name);
     if (const LabelInfo* info = FindLabel(name)) {
-      if (info->template_only && ctx->cluster_labels.count(name) > 0) {
+      // Magnum copies the template's labels into the cluster's, so only a
+      // cluster value that differs is worth a word.
+      auto in_cluster = ctx->cluster_labels.find(name);
+      auto in_template = ctx->template_labels.find(name);
+      if (info->template_only && in_cluster != ctx->cluster_labels.end() &&
+          (in_template == ctx->template_labels.end() ||
+           in_template->second != in_cluster->second)) {
         ctx->Warn(field,
                   "is read from the template only; the cluster label is "
                   "ignored");

@@ -199,6 +199,15 @@ TEST_CASE("unknown and ignored labels are warnings, not errors", "[renderer]") {
         std::string::npos);
   CHECK(warnings["labels.capi_helm_chart_version"].find("template only") !=
         std::string::npos);
+
+  // The same value copied from the template (as Magnum does) is no news.
+  (*spec.mutable_template_()->mutable_labels())["capi_helm_chart_version"] =
+      "0.20.0";
+  r = Render(spec);
+  REQUIRE(r.ok);
+  for (const auto& w : r.warnings) {
+    CHECK(w.field != "labels.capi_helm_chart_version");
+  }
 }
 
 TEST_CASE("chart version: request, template label, site default",
