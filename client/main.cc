@@ -4,7 +4,9 @@
 // code and message are printed); 2 bad arguments or spec file; 3 the bridge
 // could not be reached in time.
 #include <chrono>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "CLI/CLI.hpp"
 #include "client/spec_file.h"
@@ -77,7 +79,18 @@ int Report(const grpc::Status& status, const std::string& address) {
 struct Options {
   std::string address = "127.0.0.1:50051";
   double timeout_seconds = 30;
+  bool insecure = false;  // plaintext, for a bridge configured insecure
+  std::string ca_file;    // CA of the bridge's certificate ("" = system)
+  std::string cert_file;  // client certificate, for mutual TLS
+  std::string key_file;   // its private key
 };
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
 
 std::unique_ptr<grpc::ClientContext> Context(const Options& o) {
   auto context = std::make_unique<grpc::ClientContext>();
@@ -88,7 +101,16 @@ std::unique_ptr<grpc::ClientContext> Context(const Options& o) {
 }
 
 std::shared_ptr<grpc::Channel> Channel(const Options& o) {
-  return grpc::CreateChannel(o.address, grpc::InsecureChannelCredentials());
+  if (o.insecure) {
+    return grpc::CreateChannel(o.address, grpc::InsecureChannelCredentials());
+  }
+  grpc::SslCredentialsOptions tls;
+  if (!o.ca_file.empty()) tls.pem_root_certs = ReadFile(o.ca_file);
+  if (!o.cert_file.empty()) {
+    tls.pem_cert_chain = ReadFile(o.cert_file);
+    tls.pem_private_key = ReadFile(o.key_file);
+  }
+  return grpc::CreateChannel(o.address, grpc::SslCredentials(tls));
 }
 
 int RunRender(const Options& o, const std::string& spec_path,
@@ -148,6 +170,28 @@ int main(int argc, char** argv) {
   app.add_option("--timeout", o.timeout_seconds, "seconds to wait for a reply")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  CLI::Option* insecure =
+      app.add_flag("--insecure", o.insecure,
+                   "plaintext gRPC (only for a bridge configured insecure)")
+          ->envname("CAPI_BRIDGE_INSECURE");
+  app.add_option("--ca", o.ca_file,
+                 "PEM CA of the bridge's certificate (default: system CAs)")
+      ->envname("CAPI_BRIDGE_CA")
+      ->check(CLI::ExistingFile)
+      ->excludes(insecure);
+  CLI::Option* cert =
+      app.add_option("--cert", o.cert_file,
+                     "PEM client certificate, for a bridge with mutual TLS")
+          ->envname("CAPI_BRIDGE_CERT")
+          ->check(CLI::ExistingFile)
+          ->excludes(insecure);
+  CLI::Option* key =
+      app.add_option("--key", o.key_file, "PEM private key of --cert")
+          ->envname("CAPI_BRIDGE_KEY")
+          ->check(CLI::ExistingFile)
+          ->excludes(insecure);
+  cert->needs(key);
+  key->needs(cert);
 
   std::string spec_path, chart_version, format = "yaml";
   CLI::App* render = app.add_subcommand(

@@ -13,6 +13,7 @@
 #include "server/config/bridge_config.h"
 #include "server/service/cluster_driver_service.h"
 #include "server/service/render_service.h"
+#include "server/tls_credentials.h"
 
 namespace {
 
@@ -55,6 +56,14 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+      capi_bridge::MakeServerCredentials(*config);
+  if (!credentials.ok()) {
+    std::cerr << "capi-bridge-server: " << credentials.status().message()
+              << "\n";
+    return 2;
+  }
+
   capi_bridge::service::RenderService render(
       config->render, capi_bridge::service::SystemRandomBits());
   capi_bridge::service::ClusterDriverService driver(&render);
@@ -63,8 +72,7 @@ int main(int argc, char** argv) {
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(config->listen, grpc::InsecureServerCredentials(),
-                           &port);
+  builder.AddListeningPort(config->listen, *credentials, &port);
   builder.RegisterService(&driver);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (!server) {
@@ -77,6 +85,9 @@ int main(int argc, char** argv) {
     shown = shown.substr(0, shown.rfind(':')) + ":" + std::to_string(port);
   }
   std::cout << "capi-bridge-server " << kVersion << " listening on " << shown
+            << (config->insecure                     ? " (plaintext)"
+                : config->tls.client_ca_file.empty() ? " (TLS)"
+                                                     : " (mutual TLS)")
             << std::endl;
 
   std::thread waiter([&server, &signals]() {

@@ -6,6 +6,7 @@ cd "$(dirname "$0")/../.."
 build="${1:-build}"
 server="$build/server/capi-bridge-server"
 cli="$build/client/capi-bridge"
+export CAPI_BRIDGE_INSECURE=1  # the example config serves plaintext on loopback
 
 log=$(mktemp)
 "$server" --config client/examples/bridge.yaml --listen 127.0.0.1:0 >"$log" 2>&1 &

@@ -4,6 +4,7 @@
 #include <set>
 #include <sstream>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -57,6 +58,19 @@ class Section {
       return;
     }
     *out = v.Scalar();
+  }
+
+  void Bool(const std::string& key, bool* out) {
+    YAML::Node v = Get(key);
+    if (!v || v.IsNull()) return;
+    bool value = false;
+    if (!v.IsScalar() || !YAML::convert<bool>::decode(v, value)) {
+      problems_->Add(Join(path_, key),
+                     v.IsScalar() ? v.Scalar() : "(not a scalar)",
+                     "true or false");
+      return;
+    }
+    *out = value;
   }
 
   void Int(const std::string& key, int min, int max, int* out) {
@@ -197,6 +211,48 @@ void LoadOverrides(Section* section, const std::string& base_dir,
   }
 }
 
+bool IsLocalAddress(const std::string& listen) {
+  if (absl::StartsWith(listen, "unix:")) return true;
+  size_t colon = listen.rfind(':');
+  std::string host =
+      colon == std::string::npos ? listen : listen.substr(0, colon);
+  return host == "localhost" || host == "[::1]" ||
+         absl::StartsWith(host, "127.");
+}
+
+void CheckTransport(BridgeConfig& config, const std::string& base_dir,
+                    Problems* problems) {
+  TlsConfig& tls = config.tls;
+  for (std::string* file :
+       {&tls.cert_file, &tls.key_file, &tls.client_ca_file}) {
+    if (!file->empty() && (*file)[0] != '/' && !base_dir.empty()) {
+      *file = absl::StrCat(base_dir, "/", *file);
+    }
+  }
+  if (config.insecure) {
+    if (!tls.cert_file.empty() || !tls.client_ca_file.empty()) {
+      problems->Add("insecure", "true",
+                    "false when tls is configured (plaintext and TLS exclude "
+                    "each other)");
+    }
+    if (!IsLocalAddress(config.listen)) {
+      problems->Add("listen", config.listen,
+                    "a loopback address (127.0.0.1:<port>, [::1]:<port>, "
+                    "localhost:<port>) or unix:/path while insecure is true; "
+                    "configure tls to serve other hosts");
+    }
+    return;
+  }
+  if (tls.cert_file.empty()) {
+    problems->Missing("tls.cert_file",
+                      "the server's PEM certificate (with tls.key_file), or "
+                      "insecure: true for plaintext on loopback");
+  }
+  if (!tls.cert_file.empty() && tls.key_file.empty()) {
+    problems->Missing("tls.key_file", "the PEM private key of tls.cert_file");
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<BridgeConfig> ParseConfig(const std::string& yaml_text,
@@ -219,6 +275,12 @@ absl::StatusOr<BridgeConfig> ParseConfig(const std::string& yaml_text,
   render::RenderOptions& r = config.render;
   Section top(root, "", &problems);
   top.String("listen", &config.listen);
+  top.Bool("insecure", &config.insecure);
+  Section tls = top.Child("tls");
+  tls.String("cert_file", &config.tls.cert_file);
+  tls.String("key_file", &config.tls.key_file);
+  tls.String("client_ca_file", &config.tls.client_ca_file);
+  tls.CheckUnknown();
   top.String("namespace_prefix", &r.namespace_prefix);
   Section chart = top.Child("chart");
   chart.String("repo", &config.chart.repo);
@@ -253,6 +315,7 @@ absl::StatusOr<BridgeConfig> ParseConfig(const std::string& yaml_text,
   if (config.listen.empty()) {
     problems.Add("listen", "", "host:port or unix:/path");
   }
+  CheckTransport(config, base_dir, &problems);
   if (r.namespace_prefix.empty()) {
     problems.Add("namespace_prefix", "", "a non-empty prefix such as magnum");
   }

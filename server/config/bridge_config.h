@@ -22,9 +22,22 @@ struct ChartConfig {
   std::string name = "openstack-cluster";
 };
 
+// TLS of the gRPC port. A server certificate is required unless `insecure`
+// is set; a client CA turns on mutual TLS (clients without a certificate
+// signed by it are refused during the handshake).
+struct TlsConfig {
+  std::string cert_file;       // PEM certificate chain of the server
+  std::string key_file;        // its PEM private key
+  std::string client_ca_file;  // PEM CA bundle for client certificates
+};
+
 struct BridgeConfig {
   // gRPC listen address: host:port, or unix:/path.
   std::string listen = "127.0.0.1:50051";
+  TlsConfig tls;
+  // Plaintext gRPC, only when asked for, and then only on a loopback
+  // address or a unix socket.
+  bool insecure = false;
   ChartConfig chart;
   render::RenderOptions render;
 };

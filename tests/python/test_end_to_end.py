@@ -58,7 +58,8 @@ class EndToEndTest(unittest.TestCase):
         cls.server.stderr.close()
 
     def cli(self, *args, stdin=None):
-        return subprocess.run([CLI, "--address", self.address, *args],
+        return subprocess.run([CLI, "--insecure", "--address", self.address,
+                               *args],
                               capture_output=True, text=True, input=stdin,
                               timeout=60)
 
@@ -127,8 +128,8 @@ class EndToEndTest(unittest.TestCase):
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
         result = subprocess.run(
-            [CLI, "--address", "127.0.0.1:%d" % port, "--timeout", "1",
-             "health"], capture_output=True, text=True, timeout=30)
+            [CLI, "--insecure", "--address", "127.0.0.1:%d" % port,
+             "--timeout", "1", "health"], capture_output=True, text=True, timeout=30)
         self.assertEqual(result.returncode, 3)
         self.assertIn("is the bridge running", result.stderr)
 

@@ -9,7 +9,7 @@ namespace capi_bridge::config {
 namespace {
 
 TEST_CASE("an empty config gives the documented defaults", "[config]") {
-  auto config = ParseConfig("", "", {});
+  auto config = ParseConfig("insecure: true", "", {});
   REQUIRE(config.ok());
   CHECK(config->listen == "127.0.0.1:50051");
   CHECK(config->chart.name == "openstack-cluster");
@@ -22,6 +22,7 @@ TEST_CASE("every key is read, and --set overrides the file", "[config]") {
   auto config =
       ParseConfig(R"(
 listen: 0.0.0.0:6000
+tls: {cert_file: /etc/b/tls.crt, key_file: tls.key, client_ca_file: ca.crt}
 namespace_prefix: magnum-b
 chart: {repo: "", name: oci://registry.example.com/charts/openstack-cluster, default_version: 0.26.1}
 flavors: {minimum_ram_mb: 4096, minimum_vcpus: 4}
@@ -30,10 +31,14 @@ boot_volume: {default_type: ceph, default_size_gb: 40}
 site_labels: {monitoring_enabled: "true", auto_scaling_enabled: yes}
 autoscaler_tags: {"1.34": v1.34.1}
 )",
-                  "", {"flavors.minimum_vcpus=8", "listen=[::1]:7000"});
+                  "/etc/b", {"flavors.minimum_vcpus=8", "listen=[::1]:7000"});
   INFO(config.status().message());
   REQUIRE(config.ok());
   CHECK(config->listen == "[::1]:7000");
+  CHECK_FALSE(config->insecure);
+  CHECK(config->tls.cert_file == "/etc/b/tls.crt");
+  CHECK(config->tls.key_file == "/etc/b/tls.key");  // relative to the file
+  CHECK(config->tls.client_ca_file == "/etc/b/ca.crt");
   CHECK(config->chart.repo.empty());
   CHECK(config->render.namespace_prefix == "magnum-b");
   CHECK(config->render.default_chart_version == "0.26.1");
@@ -58,7 +63,8 @@ site_labels: {not_a_label: x}
   REQUIRE_FALSE(config.ok());
   std::string m(config.status().message());
   INFO(m);
-  CHECK(m.rfind("5 problems in the bridge config:", 0) == 0);
+  CHECK(m.rfind("6 problems in the bridge config:", 0) == 0);
+  CHECK(m.find("- tls.cert_file: (missing)") != std::string::npos);
   CHECK(m.find("- listn: \"listn\"; accepted: one of the known keys") !=
         std::string::npos);
   CHECK(m.find("- chart.default_version: \"latest\"") != std::string::npos);
@@ -73,6 +79,32 @@ site_labels: {not_a_label: x}
         std::string::npos);
 }
 
+TEST_CASE("plaintext only when asked for, and then only on loopback",
+          "[config]") {
+  CHECK(ParseConfig("insecure: true\nlisten: unix:/run/b.sock", "", {}).ok());
+  CHECK(ParseConfig("insecure: true\nlisten: localhost:1", "", {}).ok());
+  auto remote = ParseConfig("insecure: true\nlisten: 0.0.0.0:50051", "", {});
+  REQUIRE_FALSE(remote.ok());
+  CHECK(
+      std::string(remote.status().message())
+          .find("- listen: \"0.0.0.0:50051\"; accepted: a loopback address") !=
+      std::string::npos);
+  auto both =
+      ParseConfig("insecure: true\ntls: {cert_file: a, key_file: b}", "", {});
+  REQUIRE_FALSE(both.ok());
+  CHECK(std::string(both.status().message()).find("- insecure: \"true\"") !=
+        std::string::npos);
+  auto no_key = ParseConfig("tls: {cert_file: a}", "", {});
+  REQUIRE_FALSE(no_key.ok());
+  CHECK(std::string(no_key.status().message())
+            .find("- tls.key_file: (missing)") != std::string::npos);
+  auto bad_bool = ParseConfig("insecure: sometimes", "", {});
+  REQUIRE_FALSE(bad_bool.ok());
+  CHECK(std::string(bad_bool.status().message())
+            .find("- insecure: \"sometimes\"; accepted: true or false") !=
+        std::string::npos);
+}
+
 TEST_CASE("value override files load relative to the config file", "[config]") {
   std::string dir = "/tmp/capi-bridge-config-test-" + std::to_string(getpid());
   std::string mk = "mkdir -p " + dir;
@@ -81,7 +113,7 @@ TEST_CASE("value override files load relative to the config file", "[config]") {
                                       "    enabled: true\nquoted: \"1\"\n";
   std::ofstream(dir + "/list.yaml") << "- not a mapping\n";
   std::ofstream(dir + "/bridge.yaml")
-      << "value_overrides:\n  gpu: [gpu.yaml]\n";
+      << "insecure: true\nvalue_overrides:\n  gpu: [gpu.yaml]\n";
   auto config = LoadConfig(dir + "/bridge.yaml", {});
   INFO(config.status().message());
   REQUIRE(config.ok());
@@ -91,7 +123,7 @@ TEST_CASE("value override files load relative to the config file", "[config]") {
   CHECK(set.documents[0]["quoted"] == "1");
 
   std::ofstream(dir + "/bridge.yaml")
-      << "value_overrides:\n  bad: [list.yaml, missing.yaml]\n";
+      << "insecure: true\nvalue_overrides:\n  bad: [list.yaml, missing.yaml]\n";
   auto bad = LoadConfig(dir + "/bridge.yaml", {});
   REQUIRE_FALSE(bad.ok());
   std::string m(bad.status().message());

@@ -1,0 +1,127 @@
+"""TLS and mutual TLS on the gRPC port, with the real server and CLI.
+
+Certificates are made for each run with the openssl command line: a CA, a
+server certificate for 127.0.0.1, a client certificate from the same CA and
+one from a CA the server does not trust.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.environ.get("CAPI_BRIDGE_BUILD_DIR", os.path.join(ROOT, "build"))
+SERVER = os.path.join(BUILD, "server", "capi-bridge-server")
+CLI = os.path.join(BUILD, "client", "capi-bridge")
+
+
+def openssl(*args, cwd):
+    subprocess.run(["openssl", *args], cwd=cwd, check=True,
+                   capture_output=True, timeout=60)
+
+
+def make_ca(name, cwd):
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+            "-subj", "/CN=%s" % name, "-keyout", name + ".key",
+            "-out", name + ".crt", cwd=cwd)
+
+
+def make_cert(name, ca, extensions, cwd):
+    with open(os.path.join(cwd, name + ".ext"), "w") as f:
+        f.write(extensions + "\n")
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=%s" % name,
+            "-keyout", name + ".key", "-out", name + ".csr", cwd=cwd)
+    openssl("x509", "-req", "-in", name + ".csr", "-CA", ca + ".crt",
+            "-CAkey", ca + ".key", "-CAcreateserial", "-days", "1",
+            "-extfile", name + ".ext", "-out", name + ".crt", cwd=cwd)
+
+
+class TlsTest(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="capi-bridge-tls-")
+        d = cls.dir
+        make_ca("ca", d)
+        make_ca("rogue-ca", d)
+        make_cert("server", "ca",
+                  "subjectAltName=IP:127.0.0.1,DNS:localhost", d)
+        make_cert("conductor", "ca", "extendedKeyUsage=clientAuth", d)
+        make_cert("intruder", "rogue-ca", "extendedKeyUsage=clientAuth", d)
+        with open(os.path.join(d, "bridge.yaml"), "w") as f:
+            f.write("listen: 127.0.0.1:0\n"
+                    "tls:\n"
+                    "  cert_file: server.crt\n"
+                    "  key_file: server.key\n"
+                    "  client_ca_file: ca.crt\n")
+        cls.server = subprocess.Popen(
+            [SERVER, "--config", os.path.join(d, "bridge.yaml")],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = cls.server.stdout.readline()
+        match = re.search(r"listening on (\S+) \(mutual TLS\)", line)
+        if not match:
+            cls.server.kill()
+            raise RuntimeError("server did not start: %r %s" %
+                               (line, cls.server.stderr.read()))
+        cls.address = match.group(1)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.terminate()
+        cls.server.wait(timeout=20)
+        cls.server.stdout.close()
+        cls.server.stderr.close()
+        shutil.rmtree(cls.dir)
+
+    def health(self, *args):
+        return subprocess.run(
+            [CLI, "--address", self.address, "--timeout", "5", *args,
+             "health"], capture_output=True, text=True, timeout=60,
+            cwd=self.dir)
+
+    def test_a_client_with_a_trusted_certificate_is_served(self):
+        result = self.health("--ca", "ca.crt", "--cert", "conductor.crt",
+                             "--key", "conductor.key")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("SERVING", result.stdout)
+
+    def test_a_client_without_a_certificate_is_refused(self):
+        result = self.health("--ca", "ca.crt")
+        self.assertEqual(result.returncode, 3, result.stderr)
+        self.assertIn("UNAVAILABLE", result.stderr)
+
+    def test_a_client_with_an_untrusted_certificate_is_refused(self):
+        result = self.health("--ca", "ca.crt", "--cert", "intruder.crt",
+                             "--key", "intruder.key")
+        self.assertEqual(result.returncode, 3, result.stderr)
+
+    def test_a_plaintext_client_is_refused(self):
+        result = self.health("--insecure")
+        self.assertEqual(result.returncode, 3, result.stderr)
+
+    def test_a_server_without_tls_or_insecure_does_not_start(self):
+        path = os.path.join(self.dir, "plain.yaml")
+        with open(path, "w") as f:
+            f.write("listen: 127.0.0.1:0\n")
+        result = subprocess.run([SERVER, "--config", path],
+                                capture_output=True, text=True, timeout=30)
+        self.assertEqual(result.returncode, 2)
+        self.assertIn("tls.cert_file: (missing)", result.stderr)
+
+    def test_an_unreadable_certificate_is_named(self):
+        path = os.path.join(self.dir, "broken.yaml")
+        with open(path, "w") as f:
+            f.write("listen: 127.0.0.1:0\ntls:\n  cert_file: nowhere.crt\n"
+                    "  key_file: server.key\n")
+        result = subprocess.run([SERVER, "--config", path],
+                                capture_output=True, text=True, timeout=30)
+        self.assertEqual(result.returncode, 2)
+        self.assertIn('tls.cert_file: "%s/nowhere.crt"; accepted: a readable '
+                      'PEM file' % self.dir, result.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
