@@ -219,6 +219,11 @@ bool LabelReader::IsSet(absl::string_view name) const {
   return labels_.Get(name).has_value();
 }
 
+bool LabelReader::IsNonEmpty(absl::string_view name) const {
+  std::optional<LabelSet::Value> v = labels_.Get(name);
+  return v.has_value() && !v->text.empty();
+}
+
 void LabelReader::Reject(absl::string_view name, absl::string_view accepted) {
   std::optional<LabelSet::Value> v = labels_.Get(name);
   if (!v) {

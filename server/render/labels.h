@@ -84,6 +84,8 @@ class LabelReader {
       : labels_(labels), problems_(problems) {}
 
   bool IsSet(absl::string_view name) const;
+  // Set, to something other than the empty string.
+  bool IsNonEmpty(absl::string_view name) const;
   bool Bool(absl::string_view name, bool fallback);
   int64_t Int(absl::string_view name, int64_t fallback, int64_t min,
               int64_t max);

@@ -46,7 +46,6 @@ struct RenderContext {
   // Facts derived once by the sections and used by later ones.
   std::optional<KubeVersion> kube_version;
   std::optional<Ipv4Cidr> node_cidr;  // set when CAPO creates the network
-  bool creates_network = false;
 
   bool ChartAtLeast(absl::string_view version) const {
     return chart >= ChartVersion::Of(version);

@@ -22,8 +22,8 @@ void RenderRegistryAndAutoscaler(RenderContext* ctx);
 // (sections_cluster.cc)
 void RenderKubeadm(RenderContext* ctx);
 
-// clusterNetworking.*, kubeNetwork.*; sets ctx->node_cidr and
-// ctx->creates_network. (sections_network.cc)
+// clusterNetworking.*, kubeNetwork.*; sets ctx->node_cidr when CAPO
+// creates the network. (sections_network.cc)
 void RenderNetworking(RenderContext* ctx);
 // apiServer.* (needs RenderNetworking first). (sections_network.cc)
 void RenderApiServer(RenderContext* ctx);

@@ -33,6 +33,13 @@ bool IsRegistryHost(absl::string_view text) {
   return ParseInt(text.substr(host.size() + 1), 1, 65535).has_value();
 }
 
+// "<registry>=<mirror URL>", e.g. docker.io=https://mirror.example.com/v2/x.
+bool IsMirrorEntry(absl::string_view text) {
+  size_t eq = text.find('=');
+  return eq != absl::string_view::npos && IsRegistryHost(text.substr(0, eq)) &&
+         IsHttpUrl(text.substr(eq + 1));
+}
+
 bool IsImageTag(absl::string_view text) {
   if (text.empty() || text.size() > 128) return false;
   for (char c : text) {
@@ -187,8 +194,7 @@ void RenderOidc(RenderContext* ctx) {
   std::string issuer = r.Text("oidc_issuer_url", "");
   if (issuer.empty()) {
     for (absl::string_view label : kOidcLabels) {
-      if (label != "oidc_issuer_url" && r.IsSet(label) &&
-          !r.labels().Get(label)->text.empty()) {
+      if (label != "oidc_issuer_url" && r.IsNonEmpty(label)) {
         ctx->Warn(absl::StrCat("labels.", label),
                   "has no effect without oidc_issuer_url");
       }
@@ -243,8 +249,7 @@ void RenderRegistryAndAutoscaler(RenderContext* ctx) {
   LabelReader& r = ctx->reader;
   json& v = ctx->values;
   bool has_mirrors = r.IsSet("registry_mirrors");
-  bool has_prefix = r.IsSet("container_infra_prefix") &&
-                    !r.labels().Get("container_infra_prefix")->text.empty();
+  bool has_prefix = r.IsNonEmpty("container_infra_prefix");
   if (has_mirrors && has_prefix) {
     r.Reject("container_infra_prefix",
              "unset when registry_mirrors is set (registry_mirrors is the "
@@ -256,19 +261,12 @@ void RenderRegistryAndAutoscaler(RenderContext* ctx) {
       v["registryMirrors"] = nullptr;
     } else {
       json mirrors = json::object();
-      for (const std::string& item : SplitCsv(text)) {
-        std::vector<std::string> kv =
-            absl::StrSplit(item, absl::MaxSplits('=', 1));
-        if (kv.size() != 2 || !IsRegistryHost(kv[0]) || !IsHttpUrl(kv[1])) {
-          ctx->problems.Add(
-              r.labels().Field("registry_mirrors",
-                               r.labels().Get("registry_mirrors")->source),
-              item,
-              "none, or a comma-separated list of <registry>=<mirror URL>, "
-              "e.g. docker.io=https://mirror.example.com/v2/dockerhub");
-          continue;
-        }
-        mirrors[kv[0]].push_back(kv[1]);
+      for (const std::string& item :
+           r.Csv("registry_mirrors", IsMirrorEntry,
+                 "<registry>=<mirror URL> entries (or none), e.g. "
+                 "docker.io=https://mirror.example.com/v2/dockerhub")) {
+        size_t eq = item.find('=');
+        mirrors[item.substr(0, eq)].push_back(item.substr(eq + 1));
       }
       // The listed mirrors replace the chart's defaults entirely.
       for (absl::string_view registry : kDefaultMirroredRegistries) {

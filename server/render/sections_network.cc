@@ -79,7 +79,8 @@ void RenderNetworking(RenderContext* ctx) {
       network_id.empty() ? json(nullptr) : json{{"id", network_id}};
   internal["subnetFilter"] =
       subnet_id.empty() ? json(nullptr) : json{{"id", subnet_id}};
-  ctx->creates_network = network_id.empty() && subnet_id.empty() &&
+  // Without a fixed network or subnet, CAPO creates one from nodeCidr.
+  bool creates_network = network_id.empty() && subnet_id.empty() &&
                          fixed_network.empty() && fixed_subnet.empty();
 
   std::optional<Ipv4Cidr> node_cidr =
@@ -88,7 +89,7 @@ void RenderNetworking(RenderContext* ctx) {
           : ParseCidr("10.0.0.0/24");
   if (node_cidr) {
     internal["nodeCidr"] = node_cidr->ToString();
-    if (ctx->creates_network) ctx->node_cidr = node_cidr;
+    if (creates_network) ctx->node_cidr = node_cidr;
   }
 
   // dns_nameserver: the chart moved the key under internalNetwork at 0.11.0
