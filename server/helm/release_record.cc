@@ -1,0 +1,104 @@
+#include "server/helm/release_record.h"
+
+#include <zlib.h>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+
+namespace capi_bridge::helm {
+namespace {
+
+absl::StatusOr<std::string> Gunzip(const std::string& data) {
+  z_stream stream{};
+  if (inflateInit2(&stream, 16 + MAX_WBITS) != Z_OK) {
+    return absl::InternalError("zlib inflateInit2 failed");
+  }
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  stream.avail_in = static_cast<uInt>(data.size());
+  std::string out;
+  char buffer[65536];
+  int rc;
+  do {
+    stream.next_out = reinterpret_cast<Bytef*>(buffer);
+    stream.avail_out = sizeof(buffer);
+    rc = inflate(&stream, Z_NO_FLUSH);
+    if (rc != Z_OK && rc != Z_STREAM_END) {
+      inflateEnd(&stream);
+      return absl::DataLossError("helm release record is not valid gzip");
+    }
+    out.append(buffer, sizeof(buffer) - stream.avail_out);
+  } while (rc != Z_STREAM_END);
+  inflateEnd(&stream);
+  return out;
+}
+
+std::string Gzip(const std::string& data) {
+  z_stream stream{};
+  deflateInit2(&stream, Z_BEST_SPEED, Z_DEFLATED, 16 + MAX_WBITS, 8,
+               Z_DEFAULT_STRATEGY);
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  stream.avail_in = static_cast<uInt>(data.size());
+  std::string out;
+  char buffer[65536];
+  int rc;
+  do {
+    stream.next_out = reinterpret_cast<Bytef*>(buffer);
+    stream.avail_out = sizeof(buffer);
+    rc = deflate(&stream, Z_FINISH);
+    out.append(buffer, sizeof(buffer) - stream.avail_out);
+  } while (rc != Z_STREAM_END);
+  deflateEnd(&stream);
+  return out;
+}
+
+}  // namespace
+
+std::string ReleaseSecretSelector(const std::string& release) {
+  return absl::StrCat("owner=helm,name=", release);
+}
+
+absl::StatusOr<ReleaseRecord> DecodeReleaseSecret(
+    const nlohmann::json& secret) {
+  std::string name = secret.value("/metadata/name"_json_pointer, "");
+  auto data = secret.find("data");
+  if (data == secret.end() || !data->contains("release")) {
+    return absl::DataLossError(
+        absl::StrCat("helm release Secret ", name, " has no release key"));
+  }
+  std::string outer, inner;
+  if (!absl::Base64Unescape((*data)["release"].get<std::string>(), &outer) ||
+      !absl::Base64Unescape(outer, &inner)) {
+    return absl::DataLossError(
+        absl::StrCat("helm release Secret ", name, " is not base64"));
+  }
+  // helm gzips records; very old ones were plain JSON.
+  std::string text = inner;
+  if (inner.size() > 2 && static_cast<unsigned char>(inner[0]) == 0x1f &&
+      static_cast<unsigned char>(inner[1]) == 0x8b) {
+    auto unzipped = Gunzip(inner);
+    if (!unzipped.ok()) return unzipped.status();
+    text = *std::move(unzipped);
+  }
+  ReleaseRecord record;
+  try {
+    auto release = nlohmann::json::parse(text);
+    record.name = release.value("name", "");
+    record.revision = release.value("version", 0);
+    record.status = release.value("/info/status"_json_pointer, "");
+    record.chart_name = release.value("/chart/metadata/name"_json_pointer, "");
+    record.chart_version =
+        release.value("/chart/metadata/version"_json_pointer, "");
+    record.values = release.value("config", nlohmann::json::object());
+    if (record.values.is_null()) record.values = nlohmann::json::object();
+  } catch (const nlohmann::json::exception&) {
+    return absl::DataLossError(
+        absl::StrCat("helm release Secret ", name, " holds no JSON record"));
+  }
+  return record;
+}
+
+std::string EncodeReleasePayload(const nlohmann::json& release) {
+  return absl::Base64Escape(absl::Base64Escape(Gzip(release.dump())));
+}
+
+}  // namespace capi_bridge::helm

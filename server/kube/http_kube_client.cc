@@ -1,0 +1,653 @@
+#include "server/kube/http_kube_client.h"
+
+#include <curl/curl.h>
+#include <sys/stat.h>
+
+#include <cctype>
+#include <fstream>
+#include <mutex>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "server/process/run.h"
+
+namespace capi_bridge::kube {
+namespace {
+
+using nlohmann::json;
+
+std::string Escape(const std::string& text) {
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      absl::StrAppend(&out, "%", absl::Hex(c, absl::kZeroPad2));
+    }
+  }
+  return out;
+}
+
+std::once_flag curl_init_once;
+
+bool Retriable(int http_code) {
+  return http_code == 429 || http_code == 500 || http_code == 502 ||
+         http_code == 503 || http_code == 504;
+}
+
+bool RetriableCurl(CURLcode code) {
+  switch (code) {
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_OPERATION_TIMEDOUT:
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+      return true;
+    default:
+      return false;
+  }
+}
+
+absl::Status StatusFromHttp(int code, const std::string& what,
+                            const std::string& body, bool create) {
+  std::string message;
+  try {
+    json status = json::parse(body);
+    message = status.value("message", "");
+  } catch (const json::exception&) {
+  }
+  if (message.empty()) message = body.substr(0, 200);
+  std::string text = absl::StrCat("management cluster: ", what, ": HTTP ", code,
+                                  ": ", message);
+  switch (code) {
+    case 400:
+    case 422:
+      return absl::InvalidArgumentError(text);
+    case 401:
+    case 403:
+      return absl::PermissionDeniedError(text);
+    case 404:
+      return absl::NotFoundError(text);
+    case 409:
+      return create ? absl::AlreadyExistsError(text) : absl::AbortedError(text);
+    case 410:
+      return absl::OutOfRangeError(text);
+    case 504:
+      return absl::DeadlineExceededError(text);
+    default:
+      if (code == 429 || code >= 500) return absl::UnavailableError(text);
+      return absl::UnknownError(text);
+  }
+}
+
+size_t CollectBody(char* data, size_t size, size_t count, void* user) {
+  static_cast<std::string*>(user)->append(data, size * count);
+  return size * count;
+}
+
+struct HeaderState {
+  int retry_after_seconds = -1;
+};
+
+size_t CollectHeader(char* data, size_t size, size_t count, void* user) {
+  std::string line(data, size * count);
+  constexpr char kRetryAfter[] = "retry-after:";
+  if (line.size() > sizeof(kRetryAfter)) {
+    std::string lower = line.substr(0, sizeof(kRetryAfter) - 1);
+    for (char& c : lower) c = static_cast<char>(std::tolower(c));
+    if (lower == kRetryAfter) {
+      int seconds = 0;
+      std::string value = line.substr(sizeof(kRetryAfter) - 1);
+      value.erase(0, value.find_first_not_of(' '));
+      value.erase(value.find_last_not_of("\r\n ") + 1);
+      if (absl::SimpleAtoi(value, &seconds)) {
+        static_cast<HeaderState*>(user)->retry_after_seconds = seconds;
+      }
+    }
+  }
+  return size * count;
+}
+
+struct StreamState {
+  std::string buffer;
+  const std::function<bool(const WatchEvent&)>* on_event = nullptr;
+  bool stopped = false;        // on_event returned false
+  bool expired = false;        // an ERROR event with code 410
+  std::string error;           // message of another ERROR event
+  std::string* raw = nullptr;  // the body when the status was not 200
+  long* http_code = nullptr;
+};
+
+size_t CollectStream(char* data, size_t size, size_t count, void* user) {
+  auto* state = static_cast<StreamState*>(user);
+  state->buffer.append(data, size * count);
+  size_t newline;
+  while ((newline = state->buffer.find('\n')) != std::string::npos) {
+    std::string line = state->buffer.substr(0, newline);
+    state->buffer.erase(0, newline + 1);
+    if (line.empty()) continue;
+    WatchEvent event;
+    try {
+      json parsed = json::parse(line);
+      event.type = parsed.value("type", "");
+      event.object = parsed.value("object", json::object());
+    } catch (const json::exception&) {
+      state->error = "malformed watch event";
+      return 0;
+    }
+    if (event.type == "ERROR") {
+      if (event.object.value("code", 0) == 410) {
+        state->expired = true;
+      } else {
+        state->error = event.object.value("message", "watch error");
+      }
+      return 0;
+    }
+    if (!(*state->on_event)(event)) {
+      state->stopped = true;
+      return 0;
+    }
+  }
+  return size * count;
+}
+
+}  // namespace
+
+std::string ResourcePath(const ResourceType& type, const std::string& ns,
+                         const std::string& name) {
+  std::string path = type.group.empty() ? absl::StrCat("/api/", type.version)
+                                        : absl::StrCat("/apis/", type.group,
+                                                       "/", type.version);
+  if (type.namespaced && !ns.empty()) {
+    absl::StrAppend(&path, "/namespaces/", ns);
+  }
+  absl::StrAppend(&path, "/", type.plural);
+  if (!name.empty()) absl::StrAppend(&path, "/", name);
+  return path;
+}
+
+struct HttpKubeClient::Request {
+  std::string method = "GET";
+  std::string path;
+  std::vector<std::pair<std::string, std::string>> query;
+  std::string body;
+  std::string content_type;
+  bool create = false;  // 409 means AlreadyExists
+  std::string What() const { return absl::StrCat(method, " ", path); }
+};
+
+struct HttpKubeClient::Response {
+  long code = 0;
+  std::string body;
+  int retry_after_seconds = -1;
+};
+
+struct HttpKubeClient::Credentials {
+  std::string token;
+  std::string cert_pem;
+  std::string key_pem;
+  absl::Time expiry = absl::InfiniteFuture();
+  int64_t token_file_mtime = -1;
+};
+
+// What a prepared curl handle points at; must outlive the transfer.
+struct HttpKubeClient::CurlSetup {
+  curl_slist* headers = nullptr;
+  curl_slist* connect_to = nullptr;
+  std::string auth;
+  curl_blob ca{}, cert{}, key{};
+  ~CurlSetup() {
+    curl_slist_free_all(headers);
+    curl_slist_free_all(connect_to);
+  }
+};
+
+void HttpKubeClient::Prepare(void* handle, const Credentials& credentials,
+                             const std::string& content_type,
+                             CurlSetup* setup) const {
+  CURL* curl = static_cast<CURL*>(handle);
+  setup->headers = curl_slist_append(nullptr, "Accept: application/json");
+  if (!content_type.empty()) {
+    setup->headers = curl_slist_append(
+        setup->headers, ("Content-Type: " + content_type).c_str());
+  }
+  if (!credentials.token.empty()) {
+    setup->auth = "Authorization: Bearer " + credentials.token;
+    setup->headers = curl_slist_append(setup->headers, setup->auth.c_str());
+  }
+  if (!connect_to_.empty()) {
+    setup->connect_to = curl_slist_append(nullptr, connect_to_.c_str());
+    curl_easy_setopt(curl, CURLOPT_CONNECT_TO, setup->connect_to);
+  }
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, setup->headers);
+  curl_easy_setopt(curl, CURLOPT_USERAGENT, "capi-bridge/1");
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(
+      curl, CURLOPT_CONNECTTIMEOUT_MS,
+      static_cast<long>(absl::ToInt64Milliseconds(options_.connect_timeout)));
+  if (!connection_.ca_pem.empty()) {
+    setup->ca = {const_cast<char*>(connection_.ca_pem.data()),
+                 connection_.ca_pem.size(), CURL_BLOB_NOCOPY};
+    curl_easy_setopt(curl, CURLOPT_CAINFO_BLOB, &setup->ca);
+  }
+  if (connection_.insecure_skip_verify) {
+    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
+  }
+  if (!credentials.cert_pem.empty()) {
+    setup->cert = {const_cast<char*>(credentials.cert_pem.data()),
+                   credentials.cert_pem.size(), CURL_BLOB_NOCOPY};
+    setup->key = {const_cast<char*>(credentials.key_pem.data()),
+                  credentials.key_pem.size(), CURL_BLOB_NOCOPY};
+    curl_easy_setopt(curl, CURLOPT_SSLCERTTYPE, "PEM");
+    curl_easy_setopt(curl, CURLOPT_SSLCERT_BLOB, &setup->cert);
+    curl_easy_setopt(curl, CURLOPT_SSLKEYTYPE, "PEM");
+    curl_easy_setopt(curl, CURLOPT_SSLKEY_BLOB, &setup->key);
+  }
+}
+
+HttpKubeClient::HttpKubeClient(KubeConnection connection,
+                               HttpKubeClientOptions options)
+    : connection_(std::move(connection)), options_(options) {}
+
+absl::StatusOr<std::unique_ptr<HttpKubeClient>> HttpKubeClient::Create(
+    KubeConnection connection, HttpKubeClientOptions options) {
+  std::call_once(curl_init_once, [] { curl_global_init(CURL_GLOBAL_ALL); });
+  if (connection.server.rfind("https://", 0) != 0 &&
+      connection.server.rfind("http://", 0) != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("management cluster server \"", connection.server,
+                     "\" is not an https:// URL"));
+  }
+  std::unique_ptr<HttpKubeClient> client(
+      new HttpKubeClient(std::move(connection), options));
+  client->url_base_ = client->connection_.server;
+  if (!client->connection_.tls_server_name.empty()) {
+    // Connect to the configured host but speak TLS (SNI, verification) for
+    // tls-server-name: put that name in the URL and map it back.
+    std::string rest = client->url_base_.substr(8);
+    std::string host_port = rest.substr(0, rest.find('/'));
+    std::string port = "443";
+    std::string host = host_port;
+    if (auto colon = host_port.rfind(':');
+        colon != std::string::npos && host_port.back() != ']') {
+      host = host_port.substr(0, colon);
+      port = host_port.substr(colon + 1);
+    }
+    client->url_base_ = absl::StrCat(
+        "https://", client->connection_.tls_server_name, ":", port);
+    client->connect_to_ = absl::StrCat(client->connection_.tls_server_name, ":",
+                                       port, ":", host, ":", port);
+  }
+  return client;
+}
+
+HttpKubeClient::~HttpKubeClient() {
+  absl::MutexLock lock(&pool_mu_);
+  for (void* handle : pool_) curl_easy_cleanup(static_cast<CURL*>(handle));
+}
+
+void* HttpKubeClient::Borrow() {
+  {
+    absl::MutexLock lock(&pool_mu_);
+    if (!pool_.empty()) {
+      void* handle = pool_.back();
+      pool_.pop_back();
+      return handle;
+    }
+  }
+  return curl_easy_init();
+}
+
+void HttpKubeClient::Return(void* handle) {
+  absl::MutexLock lock(&pool_mu_);
+  pool_.push_back(handle);
+}
+
+absl::StatusOr<HttpKubeClient::Credentials> HttpKubeClient::CurrentCredentials(
+    bool refresh) {
+  absl::MutexLock lock(&credentials_mu_);
+  const KubeConnection& c = connection_;
+  if (credentials_ && !refresh && absl::Now() < credentials_->expiry) {
+    if (c.token_file.empty()) return *credentials_;
+    struct stat info;
+    if (stat(c.token_file.c_str(), &info) == 0 &&
+        info.st_mtime == credentials_->token_file_mtime) {
+      return *credentials_;
+    }
+  }
+  Credentials fresh;
+  fresh.token = c.token;
+  fresh.cert_pem = c.client_cert_pem;
+  fresh.key_pem = c.client_key_pem;
+  if (!c.token_file.empty()) {
+    struct stat info;
+    std::ifstream in(c.token_file);
+    if (!in || stat(c.token_file.c_str(), &info) != 0) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(c.source, ": cannot read token file ", c.token_file));
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    fresh.token = text.str();
+    fresh.token.erase(fresh.token.find_last_not_of("\r\n ") + 1);
+    fresh.token_file_mtime = info.st_mtime;
+  }
+  if (c.has_exec) {
+    process::ProcessRequest run;
+    run.argv.push_back(c.exec.command);
+    run.argv.insert(run.argv.end(), c.exec.args.begin(), c.exec.args.end());
+    run.env_overrides = c.exec.env;
+    run.env_overrides.emplace_back("KUBERNETES_EXEC_INFO",
+                                   json{{"apiVersion", c.exec.api_version},
+                                        {"kind", "ExecCredential"},
+                                        {"spec", {{"interactive", false}}}}
+                                       .dump());
+    run.deadline = absl::Now() + absl::Seconds(60);
+    auto result = process::RunProcess(run);
+    if (!result.ok()) {
+      return absl::UnavailableError(
+          absl::StrCat(c.source, ": exec credential plugin ", c.exec.command,
+                       ": ", result.status().message()));
+    }
+    if (result->exit_code != 0) {
+      return absl::UnavailableError(
+          absl::StrCat(c.source, ": exec credential plugin ", c.exec.command,
+                       " exited with ", result->exit_code, ": ",
+                       result->stderr_data.substr(0, 300)));
+    }
+    try {
+      json credential = json::parse(result->stdout_data);
+      const json& status = credential.at("status");
+      fresh.token = status.value("token", "");
+      fresh.cert_pem = status.value("clientCertificateData", "");
+      fresh.key_pem = status.value("clientKeyData", "");
+      std::string expiry = status.value("expirationTimestamp", "");
+      std::string error;
+      if (!expiry.empty() &&
+          !absl::ParseTime(absl::RFC3339_full, expiry, &fresh.expiry, &error)) {
+        return absl::UnavailableError(
+            absl::StrCat(c.source,
+                         ": exec credential plugin gave a bad "
+                         "expirationTimestamp \"",
+                         expiry, "\""));
+      }
+    } catch (const json::exception&) {
+      return absl::UnavailableError(
+          absl::StrCat(c.source, ": exec credential plugin ", c.exec.command,
+                       " did not print an ExecCredential with a status"));
+    }
+    if (fresh.token.empty() && fresh.cert_pem.empty()) {
+      return absl::UnavailableError(
+          absl::StrCat(c.source, ": exec credential plugin ", c.exec.command,
+                       " gave neither a token nor a client certificate"));
+    }
+  }
+  credentials_ = std::make_shared<const Credentials>(fresh);
+  return fresh;
+}
+
+absl::StatusOr<HttpKubeClient::Response> HttpKubeClient::SendOnce(
+    const Request& request, const Credentials& credentials) {
+  CURL* curl = static_cast<CURL*>(Borrow());
+  if (curl == nullptr) return absl::InternalError("curl_easy_init failed");
+  curl_easy_reset(curl);
+  std::string url = url_base_ + request.path;
+  if (!request.query.empty()) {
+    std::vector<std::string> parts;
+    for (const auto& [k, v] : request.query) {
+      parts.push_back(absl::StrCat(k, "=", Escape(v)));
+    }
+    absl::StrAppend(&url, "?", absl::StrJoin(parts, "&"));
+  }
+  Response response;
+  HeaderState headers_state;
+  CurlSetup setup;
+  Prepare(curl, credentials, request.content_type, &setup);
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+  curl_easy_setopt(
+      curl, CURLOPT_TIMEOUT_MS,
+      static_cast<long>(absl::ToInt64Milliseconds(options_.request_timeout)));
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, CollectBody);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, CollectHeader);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &headers_state);
+  if (request.method != "GET") {
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.c_str());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE,
+                     static_cast<long>(request.body.size()));
+  }
+  CURLcode rc = curl_easy_perform(curl);
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.code);
+  Return(curl);
+  response.retry_after_seconds = headers_state.retry_after_seconds;
+  if (rc != CURLE_OK) {
+    std::string text =
+        absl::StrCat("management cluster ", connection_.server, ": ",
+                     request.What(), ": ", curl_easy_strerror(rc));
+    if (rc == CURLE_OPERATION_TIMEDOUT) {
+      return absl::DeadlineExceededError(text);
+    }
+    if (RetriableCurl(rc)) return absl::UnavailableError(text);
+    return absl::FailedPreconditionError(text);
+  }
+  return response;
+}
+
+absl::StatusOr<HttpKubeClient::Response> HttpKubeClient::Send(
+    const Request& request) {
+  absl::Duration backoff = options_.initial_backoff;
+  thread_local std::mt19937 jitter(std::random_device{}());
+  bool refreshed = false;
+  absl::Status last;
+  for (int attempt = 1; attempt <= options_.max_attempts; ++attempt) {
+    stats_.requests.fetch_add(1, std::memory_order_relaxed);
+    if (attempt > 1) stats_.retries.fetch_add(1, std::memory_order_relaxed);
+    auto credentials = CurrentCredentials(false);
+    if (!credentials.ok()) {
+      stats_.errors.fetch_add(1, std::memory_order_relaxed);
+      return credentials.status();
+    }
+    auto response = SendOnce(request, *credentials);
+    absl::Duration wait = backoff;
+    if (response.ok()) {
+      if (response->code == 401 && connection_.has_exec && !refreshed) {
+        refreshed = true;  // the plugin's credential may have been revoked
+        auto renewed = CurrentCredentials(true);
+        if (!renewed.ok()) return renewed.status();
+        --attempt;
+        continue;
+      }
+      if (response->code < 400) return response;
+      last = StatusFromHttp(static_cast<int>(response->code), request.What(),
+                            response->body, request.create);
+      if (!Retriable(static_cast<int>(response->code))) {
+        stats_.errors.fetch_add(1, std::memory_order_relaxed);
+        return last;
+      }
+      if (response->retry_after_seconds >= 0) {
+        wait = std::min(absl::Seconds(response->retry_after_seconds),
+                        options_.max_backoff);
+      }
+    } else {
+      last = response.status();
+      if (!absl::IsUnavailable(last) && !absl::IsDeadlineExceeded(last)) {
+        stats_.errors.fetch_add(1, std::memory_order_relaxed);
+        return last;
+      }
+    }
+    if (attempt == options_.max_attempts) break;
+    std::uniform_real_distribution<double> spread(0.5, 1.0);
+    absl::SleepFor(wait * spread(jitter));
+    backoff = std::min(backoff * 2, options_.max_backoff);
+  }
+  stats_.errors.fetch_add(1, std::memory_order_relaxed);
+  return absl::Status(last.code(),
+                      absl::StrCat(last.message(), " (after ",
+                                   options_.max_attempts, " attempts)"));
+}
+
+absl::StatusOr<json> HttpKubeClient::Get(const ResourceType& type,
+                                         const std::string& ns,
+                                         const std::string& name) {
+  Request request;
+  request.path = ResourcePath(type, ns, name);
+  auto response = Send(request);
+  if (!response.ok()) return response.status();
+  try {
+    return json::parse(response->body);
+  } catch (const json::exception& e) {
+    return absl::UnavailableError(absl::StrCat(
+        "management cluster: ", request.What(), ": response is not JSON"));
+  }
+}
+
+absl::StatusOr<json> HttpKubeClient::List(const ResourceType& type,
+                                          const std::string& ns,
+                                          const std::string& label_selector) {
+  json result = {{"items", json::array()}, {"metadata", json::object()}};
+  std::string continue_token;
+  do {
+    Request request;
+    request.path = ResourcePath(type, ns, "");
+    if (!label_selector.empty()) {
+      request.query.emplace_back("labelSelector", label_selector);
+    }
+    if (options_.list_page_size > 0) {
+      request.query.emplace_back("limit",
+                                 std::to_string(options_.list_page_size));
+    }
+    if (!continue_token.empty()) {
+      request.query.emplace_back("continue", continue_token);
+    }
+    auto response = Send(request);
+    if (!response.ok()) return response.status();
+    json page;
+    try {
+      page = json::parse(response->body);
+    } catch (const json::exception&) {
+      return absl::UnavailableError(absl::StrCat(
+          "management cluster: ", request.What(), ": response is not JSON"));
+    }
+    for (auto& item : page["items"]) {
+      result["items"].push_back(std::move(item));
+    }
+    result["metadata"]["resourceVersion"] =
+        page["metadata"].value("resourceVersion", "");
+    continue_token = page["metadata"].value("continue", "");
+  } while (!continue_token.empty());
+  return result;
+}
+
+absl::StatusOr<json> HttpKubeClient::Apply(const ResourceType& type,
+                                           const json& object,
+                                           const std::string& field_manager) {
+  Request request;
+  request.method = "PATCH";
+  const json& meta = object.at("metadata");
+  request.path =
+      ResourcePath(type, meta.value("namespace", ""), meta.value("name", ""));
+  request.query = {{"fieldManager", field_manager}, {"force", "true"}};
+  request.content_type = "application/apply-patch+yaml";
+  request.body = object.dump();  // JSON is YAML
+  auto response = Send(request);
+  if (!response.ok()) return response.status();
+  try {
+    return json::parse(response->body);
+  } catch (const json::exception&) {
+    return absl::UnavailableError(absl::StrCat(
+        "management cluster: ", request.What(), ": response is not JSON"));
+  }
+}
+
+absl::Status HttpKubeClient::Delete(const ResourceType& type,
+                                    const std::string& ns,
+                                    const std::string& name) {
+  Request request;
+  request.method = "DELETE";
+  request.path = ResourcePath(type, ns, name);
+  request.content_type = "application/json";
+  request.body = R"({"propagationPolicy":"Background"})";
+  return Send(request).status();
+}
+
+absl::Status HttpKubeClient::DeleteCollection(
+    const ResourceType& type, const std::string& ns,
+    const std::string& label_selector) {
+  Request request;
+  request.method = "DELETE";
+  request.path = ResourcePath(type, ns, "");
+  request.query.emplace_back("labelSelector", label_selector);
+  return Send(request).status();
+}
+
+absl::Status HttpKubeClient::Watch(
+    const ResourceType& type, const std::string& ns,
+    const std::string& label_selector, const std::string& resource_version,
+    absl::Duration timeout,
+    const std::function<bool(const WatchEvent&)>& on_event) {
+  auto credentials = CurrentCredentials(false);
+  if (!credentials.ok()) return credentials.status();
+  stats_.requests.fetch_add(1, std::memory_order_relaxed);
+  CURL* curl = static_cast<CURL*>(Borrow());
+  curl_easy_reset(curl);
+  std::string url = url_base_ + ResourcePath(type, ns, "");
+  absl::StrAppend(
+      &url, "?watch=true&allowWatchBookmarks=true",
+      "&timeoutSeconds=", std::max<int64_t>(1, absl::ToInt64Seconds(timeout)));
+  if (!resource_version.empty()) {
+    absl::StrAppend(&url, "&resourceVersion=", Escape(resource_version));
+  }
+  if (!label_selector.empty()) {
+    absl::StrAppend(&url, "&labelSelector=", Escape(label_selector));
+  }
+  StreamState state;
+  state.on_event = &on_event;
+  CurlSetup setup;
+  Prepare(curl, *credentials, "", &setup);
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(
+      curl, CURLOPT_TIMEOUT_MS,
+      static_cast<long>(absl::ToInt64Milliseconds(timeout + absl::Seconds(5))));
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, CollectStream);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &state);
+  CURLcode rc = curl_easy_perform(curl);
+  long code = 0;
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
+  Return(curl);
+  std::string what = absl::StrCat("WATCH ", ResourcePath(type, ns, ""));
+  if (state.stopped) return absl::OkStatus();
+  if (state.expired || code == 410) {
+    return absl::OutOfRangeError(
+        absl::StrCat("management cluster: ", what, ": resource version ",
+                     resource_version, " is too old; relist"));
+  }
+  if (!state.error.empty()) {
+    stats_.errors.fetch_add(1, std::memory_order_relaxed);
+    return absl::UnavailableError(
+        absl::StrCat("management cluster: ", what, ": ", state.error));
+  }
+  if (code >= 400) {
+    stats_.errors.fetch_add(1, std::memory_order_relaxed);
+    return StatusFromHttp(static_cast<int>(code), what, state.buffer, false);
+  }
+  if (rc != CURLE_OK && rc != CURLE_OPERATION_TIMEDOUT) {
+    stats_.errors.fetch_add(1, std::memory_order_relaxed);
+    return absl::UnavailableError(absl::StrCat("management cluster: ", what,
+                                               ": ", curl_easy_strerror(rc)));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace capi_bridge::kube
