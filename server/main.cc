@@ -11,6 +11,7 @@
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "server/config/bridge_config.h"
+#include "server/lifecycle_wiring.h"
 #include "server/service/cluster_driver_service.h"
 #include "server/service/render_service.h"
 #include "server/tls_credentials.h"
@@ -66,7 +67,21 @@ int main(int argc, char** argv) {
 
   capi_bridge::service::RenderService render(
       config->render, capi_bridge::service::SystemRandomBits());
-  capi_bridge::service::ClusterDriverService driver(&render);
+  absl::StatusOr<capi_bridge::Lifecycle> lifecycle =
+      capi_bridge::BuildLifecycle(*config, &render);
+  if (!lifecycle.ok()) {
+    std::cerr << "capi-bridge-server: " << lifecycle.status().message() << "\n";
+    return 2;
+  }
+  if (lifecycle->clusters == nullptr) {
+    std::cerr << "capi-bridge-server: lifecycle verbs disabled: "
+              << lifecycle->unavailable_reason << "\n";
+  } else {
+    std::cerr << "capi-bridge-server: management cluster " << lifecycle->target
+              << "\n";
+  }
+  capi_bridge::service::ClusterDriverService driver(
+      &render, lifecycle->clusters.get(), lifecycle->unavailable_reason);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

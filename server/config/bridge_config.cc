@@ -287,6 +287,23 @@ absl::StatusOr<BridgeConfig> ParseConfig(const std::string& yaml_text,
   chart.String("name", &config.chart.name);
   chart.String("default_version", &r.default_chart_version);
   chart.CheckUnknown();
+  Section management = top.Child("management");
+  management.String("kubeconfig", &config.management.kubeconfig);
+  management.String("context", &config.management.context);
+  management.Int("connect_timeout_seconds", 1, 300,
+                 &config.management.connect_timeout_seconds);
+  management.Int("request_timeout_seconds", 1, 3600,
+                 &config.management.request_timeout_seconds);
+  management.Int("max_attempts", 1, 20, &config.management.max_attempts);
+  management.Int("deletion_poll_seconds", 1, 3600,
+                 &config.management.deletion_poll_seconds);
+  management.CheckUnknown();
+  Section helm = top.Child("helm");
+  helm.String("binary", &config.helm.binary);
+  helm.Int("timeout_seconds", 10, 86400, &config.helm.timeout_seconds);
+  helm.Int("max_concurrent", 1, 256, &config.helm.max_concurrent);
+  helm.String("cache_dir", &config.helm.cache_dir);
+  helm.CheckUnknown();
   Section flavors = top.Child("flavors");
   flavors.Int("minimum_ram_mb", 0, 1 << 24, &r.minimum_flavor_ram_mb);
   flavors.Int("minimum_vcpus", 0, 4096, &r.minimum_flavor_vcpus);
@@ -312,6 +329,24 @@ absl::StatusOr<BridgeConfig> ParseConfig(const std::string& yaml_text,
   LoadOverrides(&top, base_dir, &r, &problems);
   top.CheckUnknown();
 
+  if (!config.management.kubeconfig.empty() &&
+      config.management.kubeconfig[0] != '/') {
+    config.management.kubeconfig =
+        base_dir.empty() ? config.management.kubeconfig
+                         : base_dir + "/" + config.management.kubeconfig;
+  }
+  if (!config.helm.cache_dir.empty() && config.helm.cache_dir[0] != '/') {
+    config.helm.cache_dir = base_dir.empty()
+                                ? config.helm.cache_dir
+                                : base_dir + "/" + config.helm.cache_dir;
+  }
+  if (config.helm.cache_dir.empty()) {
+    problems.Add("helm.cache_dir", "", "a writable directory");
+  }
+  if (config.helm.binary.empty()) {
+    problems.Add("helm.binary", "",
+                 "the helm program, a path or a name in PATH");
+  }
   if (config.listen.empty()) {
     problems.Add("listen", "", "host:port or unix:/path");
   }

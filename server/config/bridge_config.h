@@ -31,6 +31,27 @@ struct TlsConfig {
   std::string client_ca_file;  // PEM CA bundle for client certificates
 };
 
+// How the bridge reaches the CAPI management cluster. With `kubeconfig`
+// empty: $KUBECONFIG, else the pod's service account, else ~/.kube/config.
+struct ManagementConfig {
+  std::string kubeconfig;
+  std::string context;  // empty = the kubeconfig's current-context
+  int connect_timeout_seconds = 5;
+  int request_timeout_seconds = 30;
+  int max_attempts = 5;  // per request, retries on 429/5xx/connection errors
+  // How often a deleted cluster is checked for its Cluster object being
+  // gone, after which its Secrets are removed.
+  int deletion_poll_seconds = 10;
+};
+
+// The helm binary and how the bridge runs it.
+struct HelmConfig {
+  std::string binary = "helm";
+  int timeout_seconds = 300;                         // helm --timeout
+  int max_concurrent = 4;                            // helm processes at once
+  std::string cache_dir = "/var/cache/capi-bridge";  // charts, helm homes
+};
+
 struct BridgeConfig {
   // gRPC listen address: host:port, or unix:/path.
   std::string listen = "127.0.0.1:50051";
@@ -39,6 +60,8 @@ struct BridgeConfig {
   // address or a unix socket.
   bool insecure = false;
   ChartConfig chart;
+  ManagementConfig management;
+  HelmConfig helm;
   render::RenderOptions render;
 };
 

@@ -15,8 +15,6 @@ grpc::Status NotYet(const char* verb, const char* part) {
                           part + ". RenderValues (dry run) is available.");
 }
 
-constexpr char kLifecycle[] =
-    "the management-cluster client and helm runner (lifecycle verbs)";
 constexpr char kStatus[] = "the status engine (watch cache and status rules)";
 
 }  // namespace
@@ -30,51 +28,76 @@ grpc::Status ClusterDriverService::RenderValues(
   return grpc::Status::OK;
 }
 
+template <typename Request>
+grpc::Status ClusterDriverService::Lifecycle(
+    absl::StatusOr<v1::OperationResponse> (ClusterService::*verb)(
+        const Request&),
+    const Request& request, v1::OperationResponse* response) {
+  if (clusters_ == nullptr) {
+    return grpc::Status(
+        grpc::StatusCode::FAILED_PRECONDITION,
+        "no management cluster is configured: " + no_clusters_reason_);
+  }
+  absl::StatusOr<v1::OperationResponse> result = (clusters_->*verb)(request);
+  if (!result.ok()) return ToGrpcStatus(result.status());
+  *response = std::move(*result);
+  return grpc::Status::OK;
+}
+
 grpc::Status ClusterDriverService::CreateCluster(
-    grpc::ServerContext*, const v1::CreateClusterRequest*,
-    v1::OperationResponse*) {
-  return NotYet("CreateCluster", kLifecycle);
+    grpc::ServerContext*, const v1::CreateClusterRequest* request,
+    v1::OperationResponse* response) {
+  return Lifecycle(&ClusterService::Create, *request, response);
 }
+
 grpc::Status ClusterDriverService::UpdateCluster(
-    grpc::ServerContext*, const v1::UpdateClusterRequest*,
-    v1::OperationResponse*) {
-  return NotYet("UpdateCluster", kLifecycle);
+    grpc::ServerContext*, const v1::UpdateClusterRequest* request,
+    v1::OperationResponse* response) {
+  return Lifecycle(&ClusterService::Update, *request, response);
 }
+
 grpc::Status ClusterDriverService::ResizeCluster(
-    grpc::ServerContext*, const v1::ResizeClusterRequest*,
-    v1::OperationResponse*) {
-  return NotYet("ResizeCluster", kLifecycle);
+    grpc::ServerContext*, const v1::ResizeClusterRequest* request,
+    v1::OperationResponse* response) {
+  return Lifecycle(&ClusterService::Resize, *request, response);
 }
+
 grpc::Status ClusterDriverService::UpgradeCluster(
-    grpc::ServerContext*, const v1::UpgradeClusterRequest*,
-    v1::OperationResponse*) {
-  return NotYet("UpgradeCluster", kLifecycle);
+    grpc::ServerContext*, const v1::UpgradeClusterRequest* request,
+    v1::OperationResponse* response) {
+  return Lifecycle(&ClusterService::Upgrade, *request, response);
 }
+
 grpc::Status ClusterDriverService::DeleteCluster(
-    grpc::ServerContext*, const v1::DeleteClusterRequest*,
-    v1::OperationResponse*) {
-  return NotYet("DeleteCluster", kLifecycle);
+    grpc::ServerContext*, const v1::DeleteClusterRequest* request,
+    v1::OperationResponse* response) {
+  return Lifecycle(&ClusterService::Delete, *request, response);
 }
-grpc::Status ClusterDriverService::CreateNodeGroup(grpc::ServerContext*,
-                                                   const v1::NodeGroupRequest*,
-                                                   v1::OperationResponse*) {
-  return NotYet("CreateNodeGroup", kLifecycle);
+
+grpc::Status ClusterDriverService::CreateNodeGroup(
+    grpc::ServerContext*, const v1::NodeGroupRequest* request,
+    v1::OperationResponse* response) {
+  return Lifecycle(&ClusterService::CreateNodeGroup, *request, response);
 }
-grpc::Status ClusterDriverService::UpdateNodeGroup(grpc::ServerContext*,
-                                                   const v1::NodeGroupRequest*,
-                                                   v1::OperationResponse*) {
-  return NotYet("UpdateNodeGroup", kLifecycle);
+
+grpc::Status ClusterDriverService::UpdateNodeGroup(
+    grpc::ServerContext*, const v1::NodeGroupRequest* request,
+    v1::OperationResponse* response) {
+  return Lifecycle(&ClusterService::UpdateNodeGroup, *request, response);
 }
-grpc::Status ClusterDriverService::DeleteNodeGroup(grpc::ServerContext*,
-                                                   const v1::NodeGroupRequest*,
-                                                   v1::OperationResponse*) {
-  return NotYet("DeleteNodeGroup", kLifecycle);
+
+grpc::Status ClusterDriverService::DeleteNodeGroup(
+    grpc::ServerContext*, const v1::NodeGroupRequest* request,
+    v1::OperationResponse* response) {
+  return Lifecycle(&ClusterService::DeleteNodeGroup, *request, response);
 }
+
 grpc::Status ClusterDriverService::RotateCredential(
-    grpc::ServerContext*, const v1::RotateCredentialRequest*,
-    v1::OperationResponse*) {
-  return NotYet("RotateCredential", kLifecycle);
+    grpc::ServerContext*, const v1::RotateCredentialRequest* request,
+    v1::OperationResponse* response) {
+  return Lifecycle(&ClusterService::RotateCredential, *request, response);
 }
+
 grpc::Status ClusterDriverService::GetClusterStatus(
     grpc::ServerContext*, const v1::GetClusterStatusRequest*,
     v1::ClusterStatus*) {

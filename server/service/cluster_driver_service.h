@@ -5,48 +5,56 @@
 #ifndef CAPI_BRIDGE_SERVER_SERVICE_CLUSTER_DRIVER_SERVICE_H_
 #define CAPI_BRIDGE_SERVER_SERVICE_CLUSTER_DRIVER_SERVICE_H_
 
+#include <string>
+
 #include "magnum/capi/bridge/v1/driver.grpc.pb.h"
+#include "server/service/cluster_service.h"
 #include "server/service/render_service.h"
 
 namespace capi_bridge::service {
 
 class ClusterDriverService final : public v1::ClusterDriver::Service {
  public:
-  // `render` must outlive the service.
-  explicit ClusterDriverService(const RenderService* render)
-      : render_(render) {}
+  // `render` and `clusters` must outlive the service. `clusters` may be
+  // null when no management cluster is configured; the lifecycle verbs
+  // then answer FAILED_PRECONDITION with `no_clusters_reason`.
+  ClusterDriverService(const RenderService* render, ClusterService* clusters,
+                       std::string no_clusters_reason = "")
+      : render_(render),
+        clusters_(clusters),
+        no_clusters_reason_(std::move(no_clusters_reason)) {}
 
   grpc::Status RenderValues(grpc::ServerContext* context,
                             const v1::RenderValuesRequest* request,
                             v1::RenderValuesResponse* response) override;
 
-  grpc::Status CreateCluster(grpc::ServerContext*,
-                             const v1::CreateClusterRequest*,
-                             v1::OperationResponse*) override;
-  grpc::Status UpdateCluster(grpc::ServerContext*,
-                             const v1::UpdateClusterRequest*,
-                             v1::OperationResponse*) override;
-  grpc::Status ResizeCluster(grpc::ServerContext*,
-                             const v1::ResizeClusterRequest*,
-                             v1::OperationResponse*) override;
-  grpc::Status UpgradeCluster(grpc::ServerContext*,
-                              const v1::UpgradeClusterRequest*,
-                              v1::OperationResponse*) override;
-  grpc::Status DeleteCluster(grpc::ServerContext*,
-                             const v1::DeleteClusterRequest*,
-                             v1::OperationResponse*) override;
-  grpc::Status CreateNodeGroup(grpc::ServerContext*,
-                               const v1::NodeGroupRequest*,
-                               v1::OperationResponse*) override;
-  grpc::Status UpdateNodeGroup(grpc::ServerContext*,
-                               const v1::NodeGroupRequest*,
-                               v1::OperationResponse*) override;
-  grpc::Status DeleteNodeGroup(grpc::ServerContext*,
-                               const v1::NodeGroupRequest*,
-                               v1::OperationResponse*) override;
-  grpc::Status RotateCredential(grpc::ServerContext*,
-                                const v1::RotateCredentialRequest*,
-                                v1::OperationResponse*) override;
+  grpc::Status CreateCluster(grpc::ServerContext* context,
+                             const v1::CreateClusterRequest* request,
+                             v1::OperationResponse* response) override;
+  grpc::Status UpdateCluster(grpc::ServerContext* context,
+                             const v1::UpdateClusterRequest* request,
+                             v1::OperationResponse* response) override;
+  grpc::Status ResizeCluster(grpc::ServerContext* context,
+                             const v1::ResizeClusterRequest* request,
+                             v1::OperationResponse* response) override;
+  grpc::Status UpgradeCluster(grpc::ServerContext* context,
+                              const v1::UpgradeClusterRequest* request,
+                              v1::OperationResponse* response) override;
+  grpc::Status DeleteCluster(grpc::ServerContext* context,
+                             const v1::DeleteClusterRequest* request,
+                             v1::OperationResponse* response) override;
+  grpc::Status CreateNodeGroup(grpc::ServerContext* context,
+                               const v1::NodeGroupRequest* request,
+                               v1::OperationResponse* response) override;
+  grpc::Status UpdateNodeGroup(grpc::ServerContext* context,
+                               const v1::NodeGroupRequest* request,
+                               v1::OperationResponse* response) override;
+  grpc::Status DeleteNodeGroup(grpc::ServerContext* context,
+                               const v1::NodeGroupRequest* request,
+                               v1::OperationResponse* response) override;
+  grpc::Status RotateCredential(grpc::ServerContext* context,
+                                const v1::RotateCredentialRequest* request,
+                                v1::OperationResponse* response) override;
   grpc::Status GetClusterStatus(grpc::ServerContext*,
                                 const v1::GetClusterStatusRequest*,
                                 v1::ClusterStatus*) override;
@@ -55,7 +63,16 @@ class ClusterDriverService final : public v1::ClusterDriver::Service {
       grpc::ServerWriter<v1::ClusterStatus>*) override;
 
  private:
+  // Runs one lifecycle verb of `clusters_` and maps its status.
+  template <typename Request>
+  grpc::Status Lifecycle(absl::StatusOr<v1::OperationResponse> (
+                             ClusterService::*verb)(const Request&),
+                         const Request& request,
+                         v1::OperationResponse* response);
+
   const RenderService* render_;
+  ClusterService* clusters_;
+  std::string no_clusters_reason_;
 };
 
 }  // namespace capi_bridge::service

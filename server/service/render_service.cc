@@ -51,6 +51,30 @@ absl::StatusOr<v1::RenderValuesResponse> RenderService::Render(
   return response;
 }
 
+absl::StatusOr<render::RenderResult> RenderService::RenderRelease(
+    const v1::ClusterSpec& spec, const std::string& release) const {
+  std::vector<render::RenderWarning> warnings;
+  absl::StatusOr<render::ChartVersion> chart =
+      renderer_.ResolveChartVersion(spec, "", &warnings);
+  if (!chart.ok()) return chart.status();
+  absl::StatusOr<render::RenderResult> result =
+      renderer_.Render(spec, *chart, release);
+  if (!result.ok()) return result.status();
+  result->warnings.insert(result->warnings.begin(), warnings.begin(),
+                          warnings.end());
+  return result;
+}
+
+std::string RenderService::NamespaceOf(const v1::ClusterSpec& spec) const {
+  return render::NamespaceName(renderer_.options().namespace_prefix,
+                               spec.cluster().project_id());
+}
+
+std::string RenderService::NewReleaseName(
+    const std::string& cluster_name) const {
+  return render::GenerateReleaseName(cluster_name, random_bits_());
+}
+
 std::function<uint64_t()> SystemRandomBits() {
   struct Source {
     absl::Mutex mu;

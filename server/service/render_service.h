@@ -28,6 +28,17 @@ class RenderService {
   absl::StatusOr<v1::RenderValuesResponse> Render(
       const v1::RenderValuesRequest& request) const;
 
+  // Validates and renders `spec` for `release` at the chart version the
+  // spec selects; the result's warnings include the version choice's.
+  absl::StatusOr<render::RenderResult> RenderRelease(
+      const v1::ClusterSpec& spec, const std::string& release) const;
+
+  // The namespace of the spec's project ("<prefix>-<project>").
+  std::string NamespaceOf(const v1::ClusterSpec& spec) const;
+
+  // A new release name for a cluster called `cluster_name`.
+  std::string NewReleaseName(const std::string& cluster_name) const;
+
  private:
   render::ValuesRenderer renderer_;
   std::function<uint64_t()> random_bits_;

@@ -1,0 +1,52 @@
+#include "server/lifecycle_wiring.h"
+
+#include "absl/strings/str_cat.h"
+#include "server/kube/kubeconfig.h"
+
+namespace capi_bridge {
+
+absl::StatusOr<Lifecycle> BuildLifecycle(const config::BridgeConfig& config,
+                                         const service::RenderService* render) {
+  Lifecycle out;
+  const config::ManagementConfig& m = config.management;
+  absl::StatusOr<kube::KubeConnection> connection =
+      kube::ResolveConnection(m.kubeconfig, m.context);
+  if (!connection.ok()) {
+    if (!m.kubeconfig.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "management.kubeconfig: ", connection.status().message()));
+    }
+    out.unavailable_reason = absl::StrCat(
+        "no kubeconfig found (set management.kubeconfig or $KUBECONFIG): ",
+        connection.status().message());
+    return out;
+  }
+  kube::HttpKubeClientOptions kube_options;
+  kube_options.connect_timeout = absl::Seconds(m.connect_timeout_seconds);
+  kube_options.request_timeout = absl::Seconds(m.request_timeout_seconds);
+  kube_options.max_attempts = m.max_attempts;
+  out.target = absl::StrCat(connection->server, " (", connection->source, ")");
+  auto client = kube::HttpKubeClient::Create(*connection, kube_options);
+  if (!client.ok()) return client.status();
+  out.kube = *std::move(client);
+
+  helm::HelmCliOptions helm_options;
+  helm_options.binary = config.helm.binary;
+  helm_options.kubeconfig = m.kubeconfig;
+  helm_options.kube_context = m.context;
+  helm_options.cache_dir = config.helm.cache_dir;
+  helm_options.max_concurrent = config.helm.max_concurrent;
+  out.helm = std::make_unique<helm::HelmCli>(helm_options);
+
+  service::LifecycleOptions options;
+  options.chart.repo = config.chart.repo;
+  options.chart.name = config.chart.name;
+  options.helm_timeout = absl::Seconds(config.helm.timeout_seconds);
+  options.deletion_poll_interval = absl::Seconds(m.deletion_poll_seconds);
+  out.clusters = std::make_unique<service::ClusterService>(
+      render, out.kube.get(), out.helm.get(), options,
+      service::SystemRandomBytes());
+  return out;
+}
+
+}  // namespace capi_bridge

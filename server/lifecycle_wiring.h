@@ -1,0 +1,35 @@
+// Builds the lifecycle half of the bridge from its config: the
+// management-cluster client, the helm runner and the ClusterService.
+#ifndef CAPI_BRIDGE_SERVER_LIFECYCLE_WIRING_H_
+#define CAPI_BRIDGE_SERVER_LIFECYCLE_WIRING_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "server/config/bridge_config.h"
+#include "server/helm/helm_cli.h"
+#include "server/kube/http_kube_client.h"
+#include "server/service/cluster_service.h"
+
+namespace capi_bridge {
+
+struct Lifecycle {
+  std::unique_ptr<kube::HttpKubeClient> kube;
+  std::unique_ptr<helm::HelmCli> helm;
+  std::unique_ptr<service::ClusterService> clusters;
+  // Where the management cluster is, for the start-up line.
+  std::string target;
+  // Why `clusters` is null, when it is.
+  std::string unavailable_reason;
+};
+
+// An explicitly configured kubeconfig that cannot be loaded is an error;
+// with none configured and none found, the result has no ClusterService
+// and says why (the bridge then serves RenderValues only).
+absl::StatusOr<Lifecycle> BuildLifecycle(const config::BridgeConfig& config,
+                                         const service::RenderService* render);
+
+}  // namespace capi_bridge
+
+#endif  // CAPI_BRIDGE_SERVER_LIFECYCLE_WIRING_H_

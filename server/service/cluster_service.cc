@@ -1,0 +1,496 @@
+#include "server/service/cluster_service.h"
+
+#include <sys/random.h>
+
+#include <algorithm>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "server/render/naming.h"
+#include "server/service/cluster_objects.h"
+#include "server/service/upgrade_rules.h"
+
+namespace capi_bridge::service {
+namespace {
+
+using nlohmann::json;
+
+// Field managers for writes other than the cluster's own objects, so that
+// they never take fields away from the main manager.
+constexpr char kResizeFieldManager[] = "magnum-capi-bridge-resize";
+constexpr char kLabelsFieldManager[] = "magnum-capi-bridge-labels";
+constexpr char kDeleteMachineAnnotation[] = "cluster.x-k8s.io/delete-machine";
+
+void AddWarnings(const std::vector<render::RenderWarning>& warnings,
+                 v1::OperationResponse* response) {
+  for (const auto& w : warnings) {
+    v1::Warning* out = response->add_warnings();
+    out->set_field(w.field);
+    out->set_message(w.message);
+  }
+}
+
+void AddWarning(const std::string& field, const std::string& message,
+                v1::OperationResponse* response) {
+  v1::Warning* out = response->add_warnings();
+  out->set_field(field);
+  out->set_message(message);
+}
+
+const v1::NodeGroup* FindGroup(const v1::ClusterSpec& spec,
+                               const std::string& name) {
+  for (const auto& group : spec.node_groups()) {
+    if (group.name() == name) return &group;
+  }
+  return nullptr;
+}
+
+std::string GroupNames(const v1::ClusterSpec& spec) {
+  std::vector<std::string> names;
+  for (const auto& group : spec.node_groups()) names.push_back(group.name());
+  return absl::StrJoin(names, ", ");
+}
+
+absl::Status UnknownGroup(const std::string& field, const std::string& name,
+                          const v1::ClusterSpec& spec) {
+  return absl::InvalidArgumentError(absl::StrCat(
+      field, ": \"", name,
+      "\" is not a node group of the spec; groups: ", GroupNames(spec)));
+}
+
+}  // namespace
+
+ClusterService::ClusterService(const RenderService* render,
+                               kube::KubeClient* kube, helm::HelmRunner* helm,
+                               LifecycleOptions options,
+                               std::function<std::string(size_t)> random_bytes)
+    : render_(render),
+      kube_(kube),
+      helm_(helm),
+      options_(std::move(options)),
+      random_bytes_(std::move(random_bytes)),
+      reaper_(kube, options_.deletion_poll_interval) {}
+
+absl::StatusOr<std::string> ClusterService::ExistingReleaseOf(
+    const v1::ClusterSpec& spec, const std::string& ns) {
+  auto secrets = kube_->List(kube::kinds::kSecret, ns,
+                             ClusterSecretsSelector(spec.cluster().uuid()));
+  if (!secrets.ok()) return secrets.status();
+  for (const auto& secret : (*secrets)["items"]) {
+    std::string release = secret.value(
+        json::json_pointer("/metadata/labels/" +
+                           std::string("cluster.x-k8s.io~1cluster-name")),
+        "");
+    if (!release.empty()) return release;
+  }
+  return std::string();
+}
+
+absl::StatusOr<std::optional<helm::ReleaseRecord>>
+ClusterService::DeployedRelease(const std::string& release,
+                                const std::string& ns) {
+  auto secrets = kube_->List(kube::kinds::kSecret, ns,
+                             helm::ReleaseSecretSelector(release));
+  if (!secrets.ok()) return secrets.status();
+  std::optional<helm::ReleaseRecord> latest;
+  for (const auto& secret : (*secrets)["items"]) {
+    auto record = helm::DecodeReleaseSecret(secret);
+    if (!record.ok()) continue;  // an unreadable record: let helm decide
+    if (!latest || record->revision > latest->revision) {
+      latest = *std::move(record);
+    }
+  }
+  return latest;
+}
+
+absl::StatusOr<v1::OperationResponse> ClusterService::Apply(ApplyPlan plan) {
+  const v1::ClusterSpec& spec = plan.spec;
+  if (spec.cluster().uuid().empty()) {
+    return absl::InvalidArgumentError(
+        "spec.cluster.uuid: missing: the Magnum cluster UUID identifies the "
+        "cluster");
+  }
+  auto guard = locks_.TryAcquire(spec.cluster().uuid(), plan.verb);
+  if (!guard.ok()) return guard.status();
+
+  std::string release = spec.cluster().stack_id();
+  if (release.empty() && !plan.may_generate_release) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "spec.cluster.stack_id: empty: cluster ", spec.cluster().uuid(),
+        " has no helm release; create it first"));
+  }
+  bool generated = release.empty();
+  if (generated) release = render_->NewReleaseName(spec.cluster().name());
+  // Validate before touching anything.
+  auto rendered = render_->RenderRelease(spec, release);
+  if (!rendered.ok()) return rendered.status();
+  const std::string ns = rendered->namespace_name;
+  if (generated) {
+    // A create whose reply was lost left Secrets naming the release: reuse
+    // it rather than starting a second cluster.
+    auto existing = ExistingReleaseOf(spec, ns);
+    if (!existing.ok()) return existing.status();
+    if (!existing->empty() && *existing != release) {
+      release = *existing;
+      rendered = render_->RenderRelease(spec, release);
+      if (!rendered.ok()) return rendered.status();
+    }
+  }
+  auto deployed = DeployedRelease(release, ns);
+  if (!deployed.ok()) return deployed.status();
+  const std::string chart_version = rendered->chart_version.ToString();
+  if (plan.check_upgrade && deployed->has_value()) {
+    std::string from = (*deployed)->values.value("kubernetesVersion", "");
+    std::string to = rendered->values.value("kubernetesVersion", "");
+    if (!from.empty() && !to.empty()) {
+      absl::Status skew = CheckKubernetesUpgrade(from, to);
+      if (!skew.ok()) return skew;
+    }
+  }
+  if (plan.before_apply) {
+    absl::Status status = plan.before_apply(release, ns);
+    if (!status.ok()) return status;
+  }
+
+  auto applied = kube_->Apply(kube::kinds::kNamespace, NamespaceObject(ns),
+                              options_.field_manager);
+  if (!applied.ok()) return applied.status();
+  ClusterIdentity id{release, ns, spec.cluster().uuid(),
+                     spec.cluster().project_id(), spec.cluster().user_id()};
+  if (plan.credential != nullptr) {
+    applied = kube_->Apply(
+        kube::kinds::kSecret,
+        CloudCredentialsSecret(id, spec.facts().keystone(), *plan.credential),
+        options_.field_manager);
+    if (!applied.ok()) return applied.status();
+  }
+  if (plan.cas != nullptr) {
+    for (const json& secret : CaSecrets(id, *plan.cas)) {
+      applied =
+          kube_->Apply(kube::kinds::kSecret, secret, options_.field_manager);
+      if (!applied.ok()) return applied.status();
+    }
+  }
+  if (rendered->values.value("/etcd/encryption/enabled"_json_pointer, false)) {
+    std::string name = absl::StrCat(release, "-etcd-key");
+    auto key = kube_->Get(kube::kinds::kSecret, ns, name);
+    if (!key.ok() && absl::IsNotFound(key.status())) {
+      applied = kube_->Apply(kube::kinds::kSecret,
+                             EtcdKeySecret(id, random_bytes_(32)),
+                             options_.field_manager);
+      if (!applied.ok()) return applied.status();
+    } else if (!key.ok()) {
+      return key.status();
+    }
+  }
+
+  v1::OperationResponse response;
+  response.set_release_name(release);
+  response.set_namespace_(ns);
+  response.set_chart_version(chart_version);
+  AddWarnings(rendered->warnings, &response);
+  const bool unchanged = deployed->has_value() &&
+                         (*deployed)->status == "deployed" &&
+                         (*deployed)->chart_version == chart_version &&
+                         (*deployed)->values == rendered->values;
+  if (unchanged) {
+    response.set_unchanged(true);
+    return response;
+  }
+  helm::UpgradeRequest upgrade;
+  upgrade.release = release;
+  upgrade.namespace_name = ns;
+  upgrade.chart = options_.chart;
+  upgrade.chart.version = chart_version;
+  upgrade.values_json = rendered->values.dump();
+  upgrade.timeout = options_.helm_timeout;
+  auto result = helm_->UpgradeInstall(upgrade);
+  if (!result.ok()) return result.status();
+  return response;
+}
+
+absl::StatusOr<v1::OperationResponse> ClusterService::Create(
+    const v1::CreateClusterRequest& request) {
+  const auto& credential = request.credential();
+  std::vector<std::string> missing;
+  if (credential.application_credential_id().empty()) {
+    missing.push_back("credential.application_credential_id");
+  }
+  if (credential.application_credential_secret().empty()) {
+    missing.push_back("credential.application_credential_secret");
+  }
+  if (!missing.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        absl::StrJoin(missing, ", "),
+        ": missing: CreateCluster needs the application credential the "
+        "cluster's OpenStack components use"));
+  }
+  ApplyPlan plan{"CreateCluster", request.spec()};
+  plan.may_generate_release = true;
+  plan.credential = &request.credential();
+  plan.cas = &request.ca_certificates();
+  auto response = Apply(std::move(plan));
+  const auto& cas = request.ca_certificates();
+  const bool no_cas = cas.ca().certificate_pem().empty() &&
+                      cas.etcd().certificate_pem().empty() &&
+                      cas.front_proxy().certificate_pem().empty() &&
+                      cas.service_account().certificate_pem().empty();
+  if (response.ok() && no_cas) {
+    AddWarning("ca_certificates",
+               "none given: CAPI generates the cluster CAs, so Magnum's "
+               "`cluster config` will not match the cluster",
+               &*response);
+  }
+  return response;
+}
+
+absl::StatusOr<v1::OperationResponse> ClusterService::Update(
+    const v1::UpdateClusterRequest& request) {
+  return Apply(ApplyPlan{"UpdateCluster", request.spec()});
+}
+
+absl::StatusOr<v1::OperationResponse> ClusterService::Resize(
+    const v1::ResizeClusterRequest& request) {
+  const v1::NodeGroup* group = FindGroup(request.spec(), request.node_group());
+  if (group == nullptr) {
+    return UnknownGroup("node_group", request.node_group(), request.spec());
+  }
+  ApplyPlan plan{"ResizeCluster", request.spec()};
+  if (request.nodes_to_remove().empty()) return Apply(std::move(plan));
+  const bool master = group->role() == "master";
+  const std::string group_label = render::SanitizedName(group->name());
+  const int new_count = group->node_count();
+  std::vector<std::string> wanted(request.nodes_to_remove().begin(),
+                                  request.nodes_to_remove().end());
+  plan.before_apply = [this, master, group_label, new_count, wanted,
+                       name = group->name()](const std::string& release,
+                                             const std::string& ns) {
+    std::string selector = absl::StrCat("capi.stackhpc.com/cluster=", release);
+    absl::StrAppend(
+        &selector,
+        master ? ",capi.stackhpc.com/component=control-plane"
+               : absl::StrCat(",capi.stackhpc.com/node-group=", group_label));
+    auto machines = kube_->List(kube::kinds::kMachine, ns, selector);
+    if (!machines.ok()) return machines.status();
+    std::vector<std::string> targets, unknown, known;
+    for (const std::string& node : wanted) {
+      bool found = false;
+      for (const auto& m : (*machines)["items"]) {
+        std::string machine = m["metadata"].value("name", "");
+        std::string node_name =
+            m.value("/status/nodeRef/name"_json_pointer, "");
+        if (node == machine || node == node_name) {
+          targets.push_back(machine);
+          found = true;
+          break;
+        }
+      }
+      if (!found) unknown.push_back(node);
+    }
+    if (!unknown.empty()) {
+      for (const auto& m : (*machines)["items"]) {
+        known.push_back(m.value("/status/nodeRef/name"_json_pointer,
+                                m["metadata"].value("name", "")));
+      }
+      return absl::InvalidArgumentError(absl::StrCat(
+          "nodes_to_remove: ", absl::StrJoin(unknown, ", "),
+          (unknown.size() == 1 ? " is not a node" : " are not nodes"),
+          " of node group ", name, "; its nodes: ",
+          known.empty() ? "(none)" : absl::StrJoin(known, ", ")));
+    }
+    int current = static_cast<int>((*machines)["items"].size());
+    if (static_cast<int>(targets.size()) > current - new_count) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "nodes_to_remove: ", targets.size(), " nodes named but node group ",
+          name, " goes from ", current, " to ", new_count,
+          " nodes; name at most ", std::max(0, current - new_count)));
+    }
+    for (const std::string& machine : targets) {
+      json mark = {{"apiVersion", kube::kinds::kMachine.ApiVersion()},
+                   {"kind", kube::kinds::kMachine.kind},
+                   {"metadata",
+                    {{"name", machine},
+                     {"namespace", ns},
+                     {"annotations", {{kDeleteMachineAnnotation, "yes"}}}}}};
+      auto marked =
+          kube_->Apply(kube::kinds::kMachine, mark, kResizeFieldManager);
+      if (!marked.ok()) return marked.status();
+    }
+    return absl::OkStatus();
+  };
+  return Apply(std::move(plan));
+}
+
+absl::StatusOr<v1::OperationResponse> ClusterService::Upgrade(
+    const v1::UpgradeClusterRequest& request) {
+  ApplyPlan plan{"UpgradeCluster", request.spec()};
+  plan.check_upgrade = true;
+  auto response = Apply(std::move(plan));
+  if (response.ok() && !request.node_group().empty()) {
+    AddWarning("node_group",
+               "the chart upgrades every node group together; the upgrade "
+               "was not restricted to " +
+                   request.node_group(),
+               &*response);
+  }
+  return response;
+}
+
+absl::StatusOr<v1::OperationResponse> ClusterService::Delete(
+    const v1::DeleteClusterRequest& request) {
+  const v1::ClusterSpec& spec = request.spec();
+  if (spec.cluster().uuid().empty()) {
+    return absl::InvalidArgumentError(
+        "spec.cluster.uuid: missing: the Magnum cluster UUID identifies the "
+        "cluster");
+  }
+  if (spec.cluster().project_id().empty()) {
+    return absl::InvalidArgumentError(
+        "spec.cluster.project_id: missing: it names the cluster's namespace");
+  }
+  auto guard = locks_.TryAcquire(spec.cluster().uuid(), "DeleteCluster");
+  if (!guard.ok()) return guard.status();
+  const std::string ns = render_->NamespaceOf(spec);
+  std::string release = spec.cluster().stack_id();
+  if (release.empty()) {
+    auto existing = ExistingReleaseOf(spec, ns);
+    if (!existing.ok()) return existing.status();
+    release = *existing;
+  }
+  v1::OperationResponse response;
+  response.set_release_name(release);
+  response.set_namespace_(ns);
+  if (release.empty()) return response;  // never created: nothing to do
+  auto removed = helm_->Uninstall(release, ns, options_.helm_timeout);
+  if (!removed.ok()) return removed.status();
+  response.set_unchanged(!*removed);
+  reaper_.Add(ns, release, spec.cluster().uuid());
+  return response;
+}
+
+absl::StatusOr<v1::OperationResponse> ClusterService::NodeGroupVerb(
+    const char* verb, const v1::NodeGroupRequest& request, bool remove) {
+  const v1::NodeGroup* group = FindGroup(request.spec(), request.node_group());
+  if (group == nullptr) {
+    return UnknownGroup("node_group", request.node_group(), request.spec());
+  }
+  ApplyPlan plan{verb, request.spec()};
+  if (remove) {
+    if (group->role() == "master" || group->is_default()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("node_group: ", group->name(),
+                       " is a default group; it is removed with the cluster"));
+    }
+    auto* groups = plan.spec.mutable_node_groups();
+    groups->erase(std::remove_if(groups->begin(), groups->end(),
+                                 [&](const v1::NodeGroup& g) {
+                                   return g.name() == request.node_group();
+                                 }),
+                  groups->end());
+  }
+  return Apply(std::move(plan));
+}
+
+absl::StatusOr<v1::OperationResponse> ClusterService::CreateNodeGroup(
+    const v1::NodeGroupRequest& request) {
+  return NodeGroupVerb("CreateNodeGroup", request, false);
+}
+
+absl::StatusOr<v1::OperationResponse> ClusterService::UpdateNodeGroup(
+    const v1::NodeGroupRequest& request) {
+  return NodeGroupVerb("UpdateNodeGroup", request, false);
+}
+
+absl::StatusOr<v1::OperationResponse> ClusterService::DeleteNodeGroup(
+    const v1::NodeGroupRequest& request) {
+  return NodeGroupVerb("DeleteNodeGroup", request, true);
+}
+
+absl::StatusOr<v1::OperationResponse> ClusterService::RotateCredential(
+    const v1::RotateCredentialRequest& request) {
+  const v1::ClusterSpec& spec = request.spec();
+  const auto& credential = request.credential();
+  if (spec.cluster().uuid().empty() || spec.cluster().stack_id().empty()) {
+    return absl::InvalidArgumentError(
+        "spec.cluster.uuid and spec.cluster.stack_id: both are needed to "
+        "find the cluster's credential");
+  }
+  if (credential.application_credential_id().empty() ||
+      credential.application_credential_secret().empty()) {
+    return absl::InvalidArgumentError(
+        "credential: missing: application_credential_id and "
+        "application_credential_secret are required");
+  }
+  auto guard = locks_.TryAcquire(spec.cluster().uuid(), "RotateCredential");
+  if (!guard.ok()) return guard.status();
+  const std::string ns = render_->NamespaceOf(spec);
+  const std::string release = spec.cluster().stack_id();
+  auto current = kube_->Get(kube::kinds::kSecret, ns,
+                            render::CloudCredentialsSecretName(release));
+  if (absl::IsNotFound(current.status())) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cluster ", spec.cluster().uuid(), " has no credential Secret ",
+        render::CloudCredentialsSecretName(release), " in ", ns,
+        "; was it created?"));
+  }
+  if (!current.ok()) return current.status();
+  const std::string old_id = CredentialIdOf(*current);
+  if (old_id == credential.application_credential_id()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "credential.application_credential_id: ", old_id,
+        " is the credential the cluster already uses; create a new one"));
+  }
+  ClusterIdentity id{release, ns, spec.cluster().uuid(),
+                     spec.cluster().project_id(), spec.cluster().user_id()};
+  auto applied = kube_->Apply(
+      kube::kinds::kSecret,
+      CloudCredentialsSecret(id, spec.facts().keystone(), credential),
+      options_.field_manager);
+  if (!applied.ok()) return applied.status();
+  // The cluster's owner may have changed: refresh the user label of the
+  // CA Secrets, as the reference driver does.
+  std::string old_user =
+      current->value(json::json_pointer(std::string("/metadata/labels/") +
+                                        "magnum.openstack.org~1user-id"),
+                     "");
+  if (old_user != spec.cluster().user_id().substr(0, 63)) {
+    auto secrets = kube_->List(kube::kinds::kSecret, ns,
+                               ClusterSecretsSelector(spec.cluster().uuid()));
+    if (!secrets.ok()) return secrets.status();
+    for (const auto& secret : (*secrets)["items"]) {
+      std::string name = secret["metadata"].value("name", "");
+      if (name == render::CloudCredentialsSecretName(release)) continue;
+      json relabel = {
+          {"apiVersion", "v1"},
+          {"kind", "Secret"},
+          {"metadata",
+           {{"name", name},
+            {"namespace", ns},
+            {"labels",
+             {{kUserLabel, spec.cluster().user_id().substr(0, 63)}}}}}};
+      auto labelled =
+          kube_->Apply(kube::kinds::kSecret, relabel, kLabelsFieldManager);
+      if (!labelled.ok()) return labelled.status();
+    }
+  }
+  v1::OperationResponse response;
+  response.set_release_name(release);
+  response.set_namespace_(ns);
+  response.set_replaced_credential_id(old_id);
+  return response;
+}
+
+std::function<std::string(size_t)> SystemRandomBytes() {
+  return [](size_t n) {
+    std::string out(n, '\0');
+    size_t filled = 0;
+    while (filled < n) {
+      ssize_t got = getrandom(out.data() + filled, n - filled, 0);
+      if (got > 0) filled += static_cast<size_t>(got);
+    }
+    return out;
+  };
+}
+
+}  // namespace capi_bridge::service

@@ -1,0 +1,111 @@
+// ClusterService: the lifecycle verbs (create, update, resize, upgrade,
+// delete, node-group verbs, credential rotation) against the management
+// cluster.
+//
+// Each verb validates and renders first (a bad spec touches nothing), then
+// ensures the project Namespace and the cluster's Secrets by server-side
+// apply, then runs `helm upgrade --install`, or skips helm when the
+// rendered values and chart version equal those of the deployed release.
+// Every verb is idempotent. One verb per cluster at a time (ABORTED for a
+// second); different clusters proceed in parallel, helm runs bounded by
+// the HelmRunner.
+//
+// Thread-safe. `render`, `kube` and `helm` must outlive the service.
+#ifndef CAPI_BRIDGE_SERVER_SERVICE_CLUSTER_SERVICE_H_
+#define CAPI_BRIDGE_SERVER_SERVICE_CLUSTER_SERVICE_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "magnum/capi/bridge/v1/driver.pb.h"
+#include "server/helm/helm_runner.h"
+#include "server/helm/release_record.h"
+#include "server/kube/kube_client.h"
+#include "server/service/deletion_reaper.h"
+#include "server/service/operation_locks.h"
+#include "server/service/render_service.h"
+
+namespace capi_bridge::service {
+
+struct LifecycleOptions {
+  // Chart repository and name; the version comes from the spec.
+  helm::ChartRef chart;
+  // Server-side-apply field manager (the reference driver's, for adoption).
+  std::string field_manager = "magnum";
+  // helm --timeout for upgrade and uninstall.
+  absl::Duration helm_timeout = absl::Minutes(5);
+  // How often pending deletions check whether their Cluster is gone.
+  absl::Duration deletion_poll_interval = absl::Seconds(10);
+};
+
+class ClusterService {
+ public:
+  // `random_bytes(n)` returns n bytes from a secure source (etcd keys).
+  ClusterService(const RenderService* render, kube::KubeClient* kube,
+                 helm::HelmRunner* helm, LifecycleOptions options,
+                 std::function<std::string(size_t)> random_bytes);
+
+  absl::StatusOr<v1::OperationResponse> Create(
+      const v1::CreateClusterRequest& request);
+  absl::StatusOr<v1::OperationResponse> Update(
+      const v1::UpdateClusterRequest& request);
+  absl::StatusOr<v1::OperationResponse> Resize(
+      const v1::ResizeClusterRequest& request);
+  absl::StatusOr<v1::OperationResponse> Upgrade(
+      const v1::UpgradeClusterRequest& request);
+  absl::StatusOr<v1::OperationResponse> Delete(
+      const v1::DeleteClusterRequest& request);
+  absl::StatusOr<v1::OperationResponse> CreateNodeGroup(
+      const v1::NodeGroupRequest& request);
+  absl::StatusOr<v1::OperationResponse> UpdateNodeGroup(
+      const v1::NodeGroupRequest& request);
+  absl::StatusOr<v1::OperationResponse> DeleteNodeGroup(
+      const v1::NodeGroupRequest& request);
+  absl::StatusOr<v1::OperationResponse> RotateCredential(
+      const v1::RotateCredentialRequest& request);
+
+  int InFlight() const { return locks_.InFlight(); }
+  DeletionReaper& reaper() { return reaper_; }
+
+ private:
+  // What a verb adds to the common apply path.
+  struct ApplyPlan {
+    ApplyPlan(const char* verb, v1::ClusterSpec spec)
+        : verb(verb), spec(std::move(spec)) {}
+    const char* verb;
+    v1::ClusterSpec spec;
+    bool may_generate_release = false;
+    const v1::CredentialMaterial* credential = nullptr;  // write the Secret
+    const v1::CaCertificates* cas = nullptr;             // write CA Secrets
+    bool check_upgrade = false;
+    // Checks and writes that need the rendered release, before helm.
+    std::function<absl::Status(const std::string& release,
+                               const std::string& ns)>
+        before_apply;
+  };
+
+  absl::StatusOr<v1::OperationResponse> Apply(ApplyPlan plan);
+  absl::StatusOr<std::string> ExistingReleaseOf(const v1::ClusterSpec& spec,
+                                                const std::string& ns);
+  absl::StatusOr<std::optional<helm::ReleaseRecord>> DeployedRelease(
+      const std::string& release, const std::string& ns);
+  absl::StatusOr<v1::OperationResponse> NodeGroupVerb(
+      const char* verb, const v1::NodeGroupRequest& request, bool remove);
+
+  const RenderService* render_;
+  kube::KubeClient* kube_;
+  helm::HelmRunner* helm_;
+  LifecycleOptions options_;
+  std::function<std::string(size_t)> random_bytes_;
+  OperationLocks locks_;
+  DeletionReaper reaper_;
+};
+
+// Random bytes from the operating system (getrandom).
+std::function<std::string(size_t)> SystemRandomBytes();
+
+}  // namespace capi_bridge::service
+
+#endif  // CAPI_BRIDGE_SERVER_SERVICE_CLUSTER_SERVICE_H_

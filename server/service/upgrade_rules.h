@@ -1,0 +1,21 @@
+// Upgrade rules (pure): which Kubernetes version changes a cluster may
+// make. Kubernetes supports upgrading one minor version at a time and no
+// downgrades (kubeadm and etcd data do not go back).
+#ifndef CAPI_BRIDGE_SERVER_SERVICE_UPGRADE_RULES_H_
+#define CAPI_BRIDGE_SERVER_SERVICE_UPGRADE_RULES_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+
+namespace capi_bridge::service {
+
+// OK when `to` equals `from`, is a patch or minor step up within one minor
+// version. FAILED_PRECONDITION for a downgrade or a skip of more than one
+// minor version; INVALID_ARGUMENT when either is not "[v]MAJOR.MINOR.PATCH".
+absl::Status CheckKubernetesUpgrade(const std::string& from,
+                                    const std::string& to);
+
+}  // namespace capi_bridge::service
+
+#endif  // CAPI_BRIDGE_SERVER_SERVICE_UPGRADE_RULES_H_
