@@ -9,6 +9,8 @@
 #include <sstream>
 
 #include "CLI/CLI.hpp"
+#include "client/connection.h"
+#include "client/lifecycle_commands.h"
 #include "client/spec_file.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
@@ -18,100 +20,12 @@
 namespace {
 
 namespace v1 = magnum::capi::bridge::v1;
-
-constexpr int kCallFailed = 1;
-constexpr int kUsage = 2;
-constexpr int kUnreachable = 3;
-
-const char* CodeName(grpc::StatusCode code) {
-  switch (code) {
-    case grpc::OK:
-      return "OK";
-    case grpc::CANCELLED:
-      return "CANCELLED";
-    case grpc::UNKNOWN:
-      return "UNKNOWN";
-    case grpc::INVALID_ARGUMENT:
-      return "INVALID_ARGUMENT";
-    case grpc::DEADLINE_EXCEEDED:
-      return "DEADLINE_EXCEEDED";
-    case grpc::NOT_FOUND:
-      return "NOT_FOUND";
-    case grpc::ALREADY_EXISTS:
-      return "ALREADY_EXISTS";
-    case grpc::PERMISSION_DENIED:
-      return "PERMISSION_DENIED";
-    case grpc::RESOURCE_EXHAUSTED:
-      return "RESOURCE_EXHAUSTED";
-    case grpc::FAILED_PRECONDITION:
-      return "FAILED_PRECONDITION";
-    case grpc::ABORTED:
-      return "ABORTED";
-    case grpc::OUT_OF_RANGE:
-      return "OUT_OF_RANGE";
-    case grpc::UNIMPLEMENTED:
-      return "UNIMPLEMENTED";
-    case grpc::INTERNAL:
-      return "INTERNAL";
-    case grpc::UNAVAILABLE:
-      return "UNAVAILABLE";
-    case grpc::DATA_LOSS:
-      return "DATA_LOSS";
-    case grpc::UNAUTHENTICATED:
-      return "UNAUTHENTICATED";
-    default:
-      return "UNKNOWN";
-  }
-}
-
-int Report(const grpc::Status& status, const std::string& address) {
-  std::cerr << "capi-bridge: " << CodeName(status.error_code()) << ": "
-            << status.error_message() << "\n";
-  if (status.error_code() == grpc::UNAVAILABLE ||
-      status.error_code() == grpc::DEADLINE_EXCEEDED) {
-    std::cerr << "capi-bridge: is the bridge running at " << address
-              << "? (set --address or CAPI_BRIDGE_ADDRESS)\n";
-    return kUnreachable;
-  }
-  return kCallFailed;
-}
-
-struct Options {
-  std::string address = "127.0.0.1:50051";
-  double timeout_seconds = 30;
-  bool insecure = false;  // plaintext, for a bridge configured insecure
-  std::string ca_file;    // CA of the bridge's certificate ("" = system)
-  std::string cert_file;  // client certificate, for mutual TLS
-  std::string key_file;   // its private key
-};
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
-std::unique_ptr<grpc::ClientContext> Context(const Options& o) {
-  auto context = std::make_unique<grpc::ClientContext>();
-  context->set_deadline(std::chrono::system_clock::now() +
-                        std::chrono::milliseconds(
-                            static_cast<int64_t>(o.timeout_seconds * 1000)));
-  return context;
-}
-
-std::shared_ptr<grpc::Channel> Channel(const Options& o) {
-  if (o.insecure) {
-    return grpc::CreateChannel(o.address, grpc::InsecureChannelCredentials());
-  }
-  grpc::SslCredentialsOptions tls;
-  if (!o.ca_file.empty()) tls.pem_root_certs = ReadFile(o.ca_file);
-  if (!o.cert_file.empty()) {
-    tls.pem_cert_chain = ReadFile(o.cert_file);
-    tls.pem_private_key = ReadFile(o.key_file);
-  }
-  return grpc::CreateChannel(o.address, grpc::SslCredentials(tls));
-}
+using capi_bridge::client::Channel;
+using capi_bridge::client::Context;
+using capi_bridge::client::kCallFailed;
+using capi_bridge::client::kUsage;
+using capi_bridge::client::Options;
+using capi_bridge::client::Report;
 
 int RunRender(const Options& o, const std::string& spec_path,
               const std::string& chart_version, const std::string& format) {
@@ -212,6 +126,9 @@ int main(int argc, char** argv) {
   health->add_option("--service", service,
                      "service name to check (empty = the whole server)");
 
+  std::function<int()> run_lifecycle =
+      capi_bridge::client::AddLifecycleCommands(&app, &o);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -220,5 +137,6 @@ int main(int argc, char** argv) {
   }
   if (render->parsed()) return RunRender(o, spec_path, chart_version, format);
   if (health->parsed()) return RunHealth(o, service);
-  return kUsage;
+  int rc = run_lifecycle();
+  return rc >= 0 ? rc : kUsage;
 }

@@ -31,7 +31,9 @@ from magnum.capi.bridge.v1 import driver_pb2_grpc  # noqa: E402
 def start_server(*extra):
     proc = subprocess.Popen(
         [SERVER, "--config", EXAMPLE_CONFIG, "--listen", "127.0.0.1:0", *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=dict(os.environ, KUBECONFIG="", HOME=tempfile.gettempdir() +
+                 "/no-such-home"))
     line = proc.stdout.readline()
     match = re.search(r"listening on (\S+)", line)
     if not match:
@@ -167,12 +169,22 @@ class EndToEndTest(unittest.TestCase):
         self.assertIn("cluster.project_id: (missing)",
                       caught.exception.details())
 
-    def test_verbs_not_landed_yet_say_so(self):
+    def test_lifecycle_verbs_without_a_management_cluster_say_why(self):
         with self.assertRaises(grpc.RpcError) as caught:
             self.stub.CreateCluster(driver_pb2.CreateClusterRequest(),
                                     timeout=10)
+        self.assertEqual(caught.exception.code(),
+                         grpc.StatusCode.FAILED_PRECONDITION)
+        self.assertIn("no management cluster is configured",
+                      caught.exception.details())
+        self.assertIn("management.kubeconfig", caught.exception.details())
+
+    def test_status_verbs_not_landed_yet_say_so(self):
+        with self.assertRaises(grpc.RpcError) as caught:
+            self.stub.GetClusterStatus(driver_pb2.GetClusterStatusRequest(),
+                                       timeout=10)
         self.assertEqual(caught.exception.code(), grpc.StatusCode.UNIMPLEMENTED)
-        self.assertIn("CreateCluster is not served by this bridge version",
+        self.assertIn("GetClusterStatus is not served by this bridge version",
                       caught.exception.details())
 
     def test_reflection_lists_the_services(self):

@@ -1,0 +1,94 @@
+#include "client/connection.h"
+
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+namespace capi_bridge::client {
+namespace {
+
+const char* CodeName(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::OK:
+      return "OK";
+    case grpc::CANCELLED:
+      return "CANCELLED";
+    case grpc::UNKNOWN:
+      return "UNKNOWN";
+    case grpc::INVALID_ARGUMENT:
+      return "INVALID_ARGUMENT";
+    case grpc::DEADLINE_EXCEEDED:
+      return "DEADLINE_EXCEEDED";
+    case grpc::NOT_FOUND:
+      return "NOT_FOUND";
+    case grpc::ALREADY_EXISTS:
+      return "ALREADY_EXISTS";
+    case grpc::PERMISSION_DENIED:
+      return "PERMISSION_DENIED";
+    case grpc::RESOURCE_EXHAUSTED:
+      return "RESOURCE_EXHAUSTED";
+    case grpc::FAILED_PRECONDITION:
+      return "FAILED_PRECONDITION";
+    case grpc::ABORTED:
+      return "ABORTED";
+    case grpc::OUT_OF_RANGE:
+      return "OUT_OF_RANGE";
+    case grpc::UNIMPLEMENTED:
+      return "UNIMPLEMENTED";
+    case grpc::INTERNAL:
+      return "INTERNAL";
+    case grpc::UNAVAILABLE:
+      return "UNAVAILABLE";
+    case grpc::DATA_LOSS:
+      return "DATA_LOSS";
+    case grpc::UNAUTHENTICATED:
+      return "UNAUTHENTICATED";
+    default:
+      return "UNKNOWN";
+  }
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+}  // namespace
+
+int Report(const grpc::Status& status, const std::string& address) {
+  std::cerr << "capi-bridge: " << CodeName(status.error_code()) << ": "
+            << status.error_message() << "\n";
+  if (status.error_code() == grpc::UNAVAILABLE ||
+      status.error_code() == grpc::DEADLINE_EXCEEDED) {
+    std::cerr << "capi-bridge: is the bridge running at " << address
+              << "? (set --address or CAPI_BRIDGE_ADDRESS)\n";
+    return kUnreachable;
+  }
+  return kCallFailed;
+}
+
+std::unique_ptr<grpc::ClientContext> Context(const Options& o) {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->set_deadline(std::chrono::system_clock::now() +
+                        std::chrono::milliseconds(
+                            static_cast<int64_t>(o.timeout_seconds * 1000)));
+  return context;
+}
+
+std::shared_ptr<grpc::Channel> Channel(const Options& o) {
+  if (o.insecure) {
+    return grpc::CreateChannel(o.address, grpc::InsecureChannelCredentials());
+  }
+  grpc::SslCredentialsOptions tls;
+  if (!o.ca_file.empty()) tls.pem_root_certs = ReadFile(o.ca_file);
+  if (!o.cert_file.empty()) {
+    tls.pem_cert_chain = ReadFile(o.cert_file);
+    tls.pem_private_key = ReadFile(o.key_file);
+  }
+  return grpc::CreateChannel(o.address, grpc::SslCredentials(tls));
+}
+
+}  // namespace capi_bridge::client

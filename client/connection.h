@@ -1,0 +1,36 @@
+// The CLI's connection to the bridge: options, channel, per-call context,
+// and how a failed call is reported (with the exit code to use).
+#ifndef CAPI_BRIDGE_CLIENT_CONNECTION_H_
+#define CAPI_BRIDGE_CLIENT_CONNECTION_H_
+
+#include <memory>
+#include <string>
+
+#include "grpcpp/grpcpp.h"
+
+namespace capi_bridge::client {
+
+// Exit codes: 0 success; 1 the bridge refused or failed the call; 2 bad
+// arguments or input files; 3 the bridge could not be reached in time.
+inline constexpr int kCallFailed = 1;
+inline constexpr int kUsage = 2;
+inline constexpr int kUnreachable = 3;
+
+struct Options {
+  std::string address = "127.0.0.1:50051";
+  double timeout_seconds = 30;
+  bool insecure = false;  // plaintext, for a bridge configured insecure
+  std::string ca_file;    // CA of the bridge's certificate ("" = system)
+  std::string cert_file;  // client certificate, for mutual TLS
+  std::string key_file;   // its private key
+};
+
+// Prints the gRPC code and message; returns the exit code.
+int Report(const grpc::Status& status, const std::string& address);
+
+std::unique_ptr<grpc::ClientContext> Context(const Options& o);
+std::shared_ptr<grpc::Channel> Channel(const Options& o);
+
+}  // namespace capi_bridge::client
+
+#endif  // CAPI_BRIDGE_CLIENT_CONNECTION_H_

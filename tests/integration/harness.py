@@ -1,0 +1,185 @@
+"""Shared set-up of the integration tests: the simulator with the stand-in
+chart in a local chart repository, the real helm binary, and the bridge
+server configured against them."""
+
+import copy
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+import yaml
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+BUILD = os.environ.get("CAPI_BRIDGE_BUILD_DIR", os.path.join(ROOT, "build"))
+HELM = os.environ.get("CAPI_BRIDGE_HELM",
+                      os.path.join(ROOT, ".tools", "bin", "helm"))
+SERVER = os.path.join(BUILD, "server", "capi-bridge-server")
+CLI = os.path.join(BUILD, "client", "capi-bridge")
+STAND_IN_CHART = os.path.join(ROOT, "tests", "support", "charts",
+                              "openstack-cluster")
+EXAMPLE_SPEC = os.path.join(ROOT, "client", "examples", "cluster.yaml")
+
+sys.path.insert(0, os.path.join(BUILD, "python"))
+sys.path.insert(0, ROOT)
+
+import grpc  # noqa: E402
+from magnum.capi.bridge.v1 import cluster_spec_pb2  # noqa: E402,F401
+from magnum.capi.bridge.v1 import driver_pb2  # noqa: E402
+from magnum.capi.bridge.v1 import driver_pb2_grpc  # noqa: E402
+from google.protobuf import json_format  # noqa: E402
+from tests.support.kube_sim import Simulator  # noqa: E402
+from tests.support.kube_sim import resources  # noqa: E402
+
+
+def package_charts(directory, versions):
+    """Packages the stand-in chart at each version and indexes the repo."""
+    for version in versions:
+        subprocess.run([HELM, "package", STAND_IN_CHART, "--version", version,
+                        "-d", directory], check=True, capture_output=True)
+    subprocess.run([HELM, "repo", "index", directory], check=True,
+                   capture_output=True)
+
+
+def example_spec(**changes):
+    """The example ClusterSpec as a proto, with a fresh identity."""
+    with open(EXAMPLE_SPEC) as f:
+        doc = yaml.safe_load(f)
+    doc["cluster"]["stack_id"] = ""
+    for path, value in changes.items():
+        target = doc
+        keys = path.split(".")
+        for key in keys[:-1]:
+            target = target.setdefault(key, {})
+        target[keys[-1]] = value
+    spec = cluster_spec_pb2.ClusterSpec()
+    json_format.ParseDict(_stringify_labels(doc), spec)
+    return spec
+
+
+def _stringify_labels(doc):
+    doc = copy.deepcopy(doc)
+    for holder in (doc.get("cluster", {}), doc.get("template", {})):
+        if "labels" in holder:
+            holder["labels"] = {k: str(v).lower() if isinstance(v, bool)
+                                else str(v)
+                                for k, v in holder["labels"].items()}
+    for ng in doc.get("node_groups", []):
+        for key in ("flavor_id",):
+            if key in ng:
+                ng[key] = str(ng[key])
+    for flavor in doc.get("facts", {}).get("flavors", {}).values():
+        flavor["id"] = str(flavor["id"])
+    return doc
+
+
+def credential(number=1):
+    return cluster_spec_pb2.CredentialMaterial(
+        application_credential_id="ac-%04d" % number,
+        application_credential_secret="app-cred-secret-%04d-Zx9" % number,
+        ca_bundle="-----BEGIN CERTIFICATE-----\nMIIB\n"
+                  "-----END CERTIFICATE-----\n")
+
+
+class Environment:
+    """Simulator + chart repository + bridge server, started together."""
+
+    def __init__(self, step_seconds=0.2, chart_versions=("0.27.0",),
+                 extra_config=""):
+        self.tmp = tempfile.TemporaryDirectory(prefix="bridge-it-")
+        self.dir = self.tmp.name
+        charts = os.path.join(self.dir, "charts")
+        os.makedirs(charts)
+        package_charts(charts, chart_versions)
+        self.sim = Simulator(os.path.join(self.dir), step_seconds=step_seconds,
+                             chart_dir=charts, teardown_steps=2).start()
+        self.config_path = os.path.join(self.dir, "bridge.yaml")
+        with open(self.config_path, "w") as f:
+            f.write("listen: 127.0.0.1:0\ninsecure: true\n"
+                    "chart:\n  repo: %s\n"
+                    "management:\n  kubeconfig: %s\n"
+                    "  deletion_poll_seconds: 1\n"
+                    "  max_attempts: 4\n"
+                    "helm:\n  binary: %s\n  cache_dir: %s\n  "
+                    "timeout_seconds: 60\n%s" % (
+                        self.sim.chart_url, self.sim.kubeconfig, HELM,
+                        os.path.join(self.dir, "cache"), extra_config))
+        self.server = subprocess.Popen(
+            [SERVER, "--config", self.config_path], stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True)
+        line = self.server.stdout.readline()
+        match = re.search(r"listening on (\S+)", line)
+        if not match:
+            self.server.kill()
+            raise RuntimeError("bridge did not start: %r %s" % (
+                line, self.server.stderr.read()))
+        self.address = match.group(1)
+        self.channel = grpc.insecure_channel(self.address)
+        self.stub = driver_pb2_grpc.ClusterDriverStub(self.channel)
+
+    def close(self):
+        self.channel.close()
+        self.server.terminate()
+        try:
+            self.server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.server.kill()
+        self.server.stdout.close()
+        self.stderr = self.server.stderr.read()
+        self.server.stderr.close()
+        self.sim.stop()
+        self.tmp.cleanup()
+
+    # -- management-cluster views
+    def objects(self, kind, namespace, selector=""):
+        group = {"Cluster": "cluster.x-k8s.io",
+                 "MachineDeployment": "cluster.x-k8s.io",
+                 "Machine": "cluster.x-k8s.io",
+                 "KubeadmControlPlane": "controlplane.cluster.x-k8s.io",
+                 "HelmRelease": "addons.stackhpc.com",
+                 "Secret": "", "Namespace": ""}[kind]
+        resource = resources.BY_KIND[(group, kind)]
+        return self.sim.store.list(resource, namespace, selector)["items"]
+
+    def names(self, kind, namespace, selector=""):
+        return sorted(o["metadata"]["name"]
+                      for o in self.objects(kind, namespace, selector))
+
+    def helm_revision(self, release, namespace):
+        secrets = self.objects("Secret", namespace,
+                               "owner=helm,name=%s" % release)
+        return max([int(s["metadata"]["labels"]["version"])
+                    for s in secrets] or [0])
+
+    def wait_for(self, predicate, timeout=20, what="condition"):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if predicate():
+                return
+            time.sleep(0.05)
+        raise AssertionError("timed out waiting for %s" % what)
+
+    def cluster_ready(self, release, namespace):
+        for c in self.objects("Cluster", namespace):
+            if c["metadata"]["name"] == release:
+                return any(x["type"] == "Ready" and x["status"] == "True"
+                           for x in c.get("status", {}).get("conditions", []))
+        return False
+
+    def fault(self, **spec):
+        import json
+        import ssl
+        import urllib.request
+        context = ssl.create_default_context(cafile=self.sim.ca_file)
+        request = urllib.request.Request(
+            self.sim.url + "/sim/faults", data=json.dumps(spec).encode(),
+            headers={"Authorization": "Bearer " + self.sim.token,
+                     "Content-Type": "application/json"}, method="POST")
+        urllib.request.urlopen(request, context=context).read()
+
+
+__all__ = ["driver_pb2", "grpc", "Environment", "example_spec", "credential",
+           "CLI", "HELM"]
