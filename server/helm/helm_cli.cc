@@ -207,18 +207,12 @@ absl::StatusOr<std::string> HelmCli::CachedChart(const ChartRef& chart) {
   return file;
 }
 
-absl::StatusOr<UpgradeResult> HelmCli::UpgradeInstall(
-    const UpgradeRequest& request) {
-  auto chart = CachedChart(request.chart);
-  if (!chart.ok()) return chart.status();
-  process::ProcessRequest run;
-  run.argv = UpgradeArgv(options_.binary, request, *chart, options_.history_max,
-                         GlobalFlags());
-  run.stdin_data = request.values_json;
+absl::StatusOr<process::ProcessResult> HelmCli::RunHelm(
+    process::ProcessRequest run, absl::Duration timeout) {
   run.env_overrides = Environment();
   Slot slot(this);
   absl::Time start = absl::Now();
-  run.deadline = start + request.timeout + kDeadlineSlack;
+  run.deadline = start + timeout + kDeadlineSlack;
   stats_.runs.fetch_add(1, std::memory_order_relaxed);
   auto result = process::RunProcess(run);
   stats_.run_micros.fetch_add(
@@ -231,8 +225,20 @@ absl::StatusOr<UpgradeResult> HelmCli::UpgradeInstall(
           absl::StrCat("helm binary \"", options_.binary,
                        "\" not found; set helm.binary in the bridge config"));
     }
-    return result.status();
   }
+  return result;
+}
+
+absl::StatusOr<UpgradeResult> HelmCli::UpgradeInstall(
+    const UpgradeRequest& request) {
+  auto chart = CachedChart(request.chart);
+  if (!chart.ok()) return chart.status();
+  process::ProcessRequest run;
+  run.argv = UpgradeArgv(options_.binary, request, *chart, options_.history_max,
+                         GlobalFlags());
+  run.stdin_data = request.values_json;
+  auto result = RunHelm(std::move(run), request.timeout);
+  if (!result.ok()) return result.status();
   if (result->exit_code != 0) {
     stats_.failures.fetch_add(1, std::memory_order_relaxed);
     return HelmFailure("upgrade --install", result->exit_code,
@@ -261,19 +267,8 @@ absl::StatusOr<bool> HelmCli::Uninstall(const std::string& release,
               "--namespace",
               namespace_name};
   for (auto& flag : GlobalFlags()) run.argv.push_back(flag);
-  run.env_overrides = Environment();
-  Slot slot(this);
-  absl::Time start = absl::Now();
-  run.deadline = start + timeout + kDeadlineSlack;
-  stats_.runs.fetch_add(1, std::memory_order_relaxed);
-  auto result = process::RunProcess(run);
-  stats_.run_micros.fetch_add(
-      static_cast<uint64_t>(absl::ToInt64Microseconds(absl::Now() - start)),
-      std::memory_order_relaxed);
-  if (!result.ok()) {
-    stats_.failures.fetch_add(1, std::memory_order_relaxed);
-    return result.status();
-  }
+  auto result = RunHelm(std::move(run), timeout);
+  if (!result.ok()) return result.status();
   if (result->exit_code != 0) {
     if (absl::StrContains(result->stderr_data, "release: not found")) {
       return false;

@@ -18,6 +18,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "server/helm/helm_runner.h"
+#include "server/process/run.h"
 
 namespace capi_bridge::helm {
 
@@ -58,6 +59,10 @@ class HelmCli final : public HelmRunner {
   struct Slot;  // RAII holder of one of `max_concurrent` run slots
   std::vector<std::pair<std::string, std::string>> Environment() const;
   std::vector<std::string> GlobalFlags() const;
+  // Runs helm in a slot with helm's homes set and a deadline `timeout`
+  // plus slack, counting it in the stats.
+  absl::StatusOr<process::ProcessResult> RunHelm(process::ProcessRequest run,
+                                                 absl::Duration timeout);
 
   HelmCliOptions options_;
   HelmStats stats_;
