@@ -498,19 +498,23 @@ absl::StatusOr<HttpKubeClient::Response> HttpKubeClient::Send(
                                    options_.max_attempts, " attempts)"));
 }
 
+absl::StatusOr<json> HttpKubeClient::SendJson(const Request& request) {
+  auto response = Send(request);
+  if (!response.ok()) return response.status();
+  try {
+    return json::parse(response->body);
+  } catch (const json::exception&) {
+    return absl::UnavailableError(absl::StrCat(
+        "management cluster: ", request.What(), ": response is not JSON"));
+  }
+}
+
 absl::StatusOr<json> HttpKubeClient::Get(const ResourceType& type,
                                          const std::string& ns,
                                          const std::string& name) {
   Request request;
   request.path = ResourcePath(type, ns, name);
-  auto response = Send(request);
-  if (!response.ok()) return response.status();
-  try {
-    return json::parse(response->body);
-  } catch (const json::exception& e) {
-    return absl::UnavailableError(absl::StrCat(
-        "management cluster: ", request.What(), ": response is not JSON"));
-  }
+  return SendJson(request);
 }
 
 absl::StatusOr<json> HttpKubeClient::List(const ResourceType& type,
@@ -531,21 +535,14 @@ absl::StatusOr<json> HttpKubeClient::List(const ResourceType& type,
     if (!continue_token.empty()) {
       request.query.emplace_back("continue", continue_token);
     }
-    auto response = Send(request);
-    if (!response.ok()) return response.status();
-    json page;
-    try {
-      page = json::parse(response->body);
-    } catch (const json::exception&) {
-      return absl::UnavailableError(absl::StrCat(
-          "management cluster: ", request.What(), ": response is not JSON"));
-    }
-    for (auto& item : page["items"]) {
+    auto page = SendJson(request);
+    if (!page.ok()) return page.status();
+    for (auto& item : (*page)["items"]) {
       result["items"].push_back(std::move(item));
     }
     result["metadata"]["resourceVersion"] =
-        page["metadata"].value("resourceVersion", "");
-    continue_token = page["metadata"].value("continue", "");
+        (*page)["metadata"].value("resourceVersion", "");
+    continue_token = (*page)["metadata"].value("continue", "");
   } while (!continue_token.empty());
   return result;
 }
@@ -561,14 +558,7 @@ absl::StatusOr<json> HttpKubeClient::Apply(const ResourceType& type,
   request.query = {{"fieldManager", field_manager}, {"force", "true"}};
   request.content_type = "application/apply-patch+yaml";
   request.body = object.dump();  // JSON is YAML
-  auto response = Send(request);
-  if (!response.ok()) return response.status();
-  try {
-    return json::parse(response->body);
-  } catch (const json::exception&) {
-    return absl::UnavailableError(absl::StrCat(
-        "management cluster: ", request.What(), ": response is not JSON"));
-  }
+  return SendJson(request);
 }
 
 absl::Status HttpKubeClient::Delete(const ResourceType& type,

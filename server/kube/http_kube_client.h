@@ -77,6 +77,8 @@ class HttpKubeClient final : public KubeClient {
 
   HttpKubeClient(KubeConnection connection, HttpKubeClientOptions options);
   absl::StatusOr<Response> Send(const Request& request);
+  // Send, then the body parsed as JSON (UNAVAILABLE when it is not).
+  absl::StatusOr<nlohmann::json> SendJson(const Request& request);
   absl::StatusOr<Response> SendOnce(const Request& request,
                                     const Credentials& credentials);
   absl::StatusOr<Credentials> CurrentCredentials(bool refresh);

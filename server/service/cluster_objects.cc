@@ -11,10 +11,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string LabelValue(const std::string& value) {
-  return value.substr(0, render::kMaxObjectNameLength);
-}
-
 json Labels(const ClusterIdentity& id) {
   return {{kProjectLabel, LabelValue(id.project_id)},
           {kUserLabel, LabelValue(id.user_id)},
@@ -34,6 +30,10 @@ json SecretObject(const ClusterIdentity& id, const std::string& name,
 }
 
 }  // namespace
+
+std::string LabelValue(const std::string& value) {
+  return value.substr(0, render::kMaxObjectNameLength);
+}
 
 std::string ClusterSecretsSelector(const std::string& cluster_uuid) {
   return absl::StrCat(kClusterUuidLabel, "=", LabelValue(cluster_uuid));

@@ -35,6 +35,9 @@ struct ClusterIdentity {
   std::string user_id;
 };
 
+// A value as it is stored in the Secrets' labels (cut to 63 characters).
+std::string LabelValue(const std::string& value);
+
 // "magnum.openstack.org/cluster-uuid=<uuid>": selects every Secret of
 // the cluster (for the delete-collection once the Cluster is gone).
 std::string ClusterSecretsSelector(const std::string& cluster_uuid);

@@ -3,7 +3,7 @@
 #include <sys/random.h>
 
 #include <algorithm>
-#include <set>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -21,15 +21,6 @@ using nlohmann::json;
 constexpr char kResizeFieldManager[] = "magnum-capi-bridge-resize";
 constexpr char kLabelsFieldManager[] = "magnum-capi-bridge-labels";
 constexpr char kDeleteMachineAnnotation[] = "cluster.x-k8s.io/delete-machine";
-
-void AddWarnings(const std::vector<render::RenderWarning>& warnings,
-                 v1::OperationResponse* response) {
-  for (const auto& w : warnings) {
-    v1::Warning* out = response->add_warnings();
-    out->set_field(w.field);
-    out->set_message(w.message);
-  }
-}
 
 void AddWarning(const std::string& field, const std::string& message,
                 v1::OperationResponse* response) {
@@ -50,6 +41,23 @@ std::string GroupNames(const v1::ClusterSpec& spec) {
   std::vector<std::string> names;
   for (const auto& group : spec.node_groups()) names.push_back(group.name());
   return absl::StrJoin(names, ", ");
+}
+
+// The cluster UUID keys the per-cluster lock and labels the Secrets.
+absl::Status RequireUuid(const v1::ClusterSpec& spec) {
+  if (!spec.cluster().uuid().empty()) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      "spec.cluster.uuid: missing: the Magnum cluster UUID identifies the "
+      "cluster");
+}
+
+// The value of label `key` of a Kubernetes object; "" when absent.
+std::string LabelOf(const json& object, const char* key) {
+  auto labels = object.find("metadata");
+  if (labels == object.end()) return "";
+  auto map = labels->find("labels");
+  if (map == labels->end() || !map->is_object()) return "";
+  return map->value(key, "");
 }
 
 absl::Status UnknownGroup(const std::string& field, const std::string& name,
@@ -78,10 +86,7 @@ absl::StatusOr<std::string> ClusterService::ExistingReleaseOf(
                              ClusterSecretsSelector(spec.cluster().uuid()));
   if (!secrets.ok()) return secrets.status();
   for (const auto& secret : (*secrets)["items"]) {
-    std::string release = secret.value(
-        json::json_pointer("/metadata/labels/" +
-                           std::string("cluster.x-k8s.io~1cluster-name")),
-        "");
+    std::string release = LabelOf(secret, kClusterNameLabel);
     if (!release.empty()) return release;
   }
   return std::string();
@@ -106,11 +111,7 @@ ClusterService::DeployedRelease(const std::string& release,
 
 absl::StatusOr<v1::OperationResponse> ClusterService::Apply(ApplyPlan plan) {
   const v1::ClusterSpec& spec = plan.spec;
-  if (spec.cluster().uuid().empty()) {
-    return absl::InvalidArgumentError(
-        "spec.cluster.uuid: missing: the Magnum cluster UUID identifies the "
-        "cluster");
-  }
+  if (absl::Status status = RequireUuid(spec); !status.ok()) return status;
   auto guard = locks_.TryAcquire(spec.cluster().uuid(), plan.verb);
   if (!guard.ok()) return guard.status();
 
@@ -189,7 +190,7 @@ absl::StatusOr<v1::OperationResponse> ClusterService::Apply(ApplyPlan plan) {
   response.set_release_name(release);
   response.set_namespace_(ns);
   response.set_chart_version(chart_version);
-  AddWarnings(rendered->warnings, &response);
+  AddWarnings(rendered->warnings, response.mutable_warnings());
   const bool unchanged = deployed->has_value() &&
                          (*deployed)->status == "deployed" &&
                          (*deployed)->chart_version == chart_version &&
@@ -340,11 +341,7 @@ absl::StatusOr<v1::OperationResponse> ClusterService::Upgrade(
 absl::StatusOr<v1::OperationResponse> ClusterService::Delete(
     const v1::DeleteClusterRequest& request) {
   const v1::ClusterSpec& spec = request.spec();
-  if (spec.cluster().uuid().empty()) {
-    return absl::InvalidArgumentError(
-        "spec.cluster.uuid: missing: the Magnum cluster UUID identifies the "
-        "cluster");
-  }
+  if (absl::Status status = RequireUuid(spec); !status.ok()) return status;
   if (spec.cluster().project_id().empty()) {
     return absl::InvalidArgumentError(
         "spec.cluster.project_id: missing: it names the cluster's namespace");
@@ -450,25 +447,20 @@ absl::StatusOr<v1::OperationResponse> ClusterService::RotateCredential(
   if (!applied.ok()) return applied.status();
   // The cluster's owner may have changed: refresh the user label of the
   // CA Secrets, as the reference driver does.
-  std::string old_user =
-      current->value(json::json_pointer(std::string("/metadata/labels/") +
-                                        "magnum.openstack.org~1user-id"),
-                     "");
-  if (old_user != spec.cluster().user_id().substr(0, 63)) {
+  const std::string user = LabelValue(spec.cluster().user_id());
+  if (LabelOf(*current, kUserLabel) != user) {
     auto secrets = kube_->List(kube::kinds::kSecret, ns,
                                ClusterSecretsSelector(spec.cluster().uuid()));
     if (!secrets.ok()) return secrets.status();
     for (const auto& secret : (*secrets)["items"]) {
       std::string name = secret["metadata"].value("name", "");
       if (name == render::CloudCredentialsSecretName(release)) continue;
-      json relabel = {
-          {"apiVersion", "v1"},
-          {"kind", "Secret"},
-          {"metadata",
-           {{"name", name},
-            {"namespace", ns},
-            {"labels",
-             {{kUserLabel, spec.cluster().user_id().substr(0, 63)}}}}}};
+      json relabel = {{"apiVersion", "v1"},
+                      {"kind", "Secret"},
+                      {"metadata",
+                       {{"name", name},
+                        {"namespace", ns},
+                        {"labels", {{kUserLabel, user}}}}}};
       auto labelled =
           kube_->Apply(kube::kinds::kSecret, relabel, kLabelsFieldManager);
       if (!labelled.ok()) return labelled.status();

@@ -40,11 +40,7 @@ absl::StatusOr<v1::RenderValuesResponse> RenderService::Render(
   response.set_namespace_(result->namespace_name);
   warnings.insert(warnings.end(), result->warnings.begin(),
                   result->warnings.end());
-  for (const render::RenderWarning& w : warnings) {
-    v1::Warning* out = response.add_warnings();
-    out->set_field(w.field);
-    out->set_message(w.message);
-  }
+  AddWarnings(warnings, response.mutable_warnings());
   for (const std::string& key : result->applied_overrides) {
     response.add_applied_overrides(key);
   }
@@ -73,6 +69,15 @@ std::string RenderService::NamespaceOf(const v1::ClusterSpec& spec) const {
 std::string RenderService::NewReleaseName(
     const std::string& cluster_name) const {
   return render::GenerateReleaseName(cluster_name, random_bits_());
+}
+
+void AddWarnings(const std::vector<render::RenderWarning>& warnings,
+                 google::protobuf::RepeatedPtrField<v1::Warning>* out) {
+  for (const render::RenderWarning& w : warnings) {
+    v1::Warning* warning = out->Add();
+    warning->set_field(w.field);
+    warning->set_message(w.message);
+  }
 }
 
 std::function<uint64_t()> SystemRandomBits() {

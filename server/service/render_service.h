@@ -44,6 +44,10 @@ class RenderService {
   std::function<uint64_t()> random_bits_;
 };
 
+// Appends render warnings to a reply's repeated Warning field.
+void AddWarnings(const std::vector<render::RenderWarning>& warnings,
+                 google::protobuf::RepeatedPtrField<v1::Warning>* out);
+
 // A thread-safe source of random bits from the operating system.
 std::function<uint64_t()> SystemRandomBits();
 

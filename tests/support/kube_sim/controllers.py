@@ -446,8 +446,6 @@ class Controllers:
             return
         if self._fault("block_deletion", name):
             return
-        if self._age(CLUSTER, cluster) < 0:
-            return
         key = self.store.key(CLUSTER, ns, name)
         started = self.ready_at.setdefault(("deleting",) + key,
                                            time.monotonic())

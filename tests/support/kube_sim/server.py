@@ -16,7 +16,7 @@ import urllib.parse
 import yaml
 
 from . import protobuf, resources
-from .store import ApiError
+from .store import ApiError, parse_field_selector, parse_label_selector
 
 STATUS_OK = {"kind": "Status", "apiVersion": "v1", "metadata": {},
              "status": "Success"}
@@ -368,7 +368,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def _watch(self, resource, namespace, query):
         sim = self.server.sim
         store = sim.store
-        from .store import parse_field_selector, parse_label_selector
         labels_ok = parse_label_selector(query.get("labelSelector", ""))
         fields_ok = parse_field_selector(query.get("fieldSelector", ""))
         bookmarks = query.get("allowWatchBookmarks") in ("true", "1")

@@ -630,9 +630,6 @@ class Store:
                     _del_path(new, p)
             new = merge_patch(new, _without_nulls(applied))
             owners[field_manager] = paths
-            if subresource != "status" and resource.status and \
-                    "status" in applied:
-                pass  # status of the main resource is ignored below
             return self._replace(resource, key, old, new, subresource)
 
     def delete(self, resource, namespace, name, precondition_uid=None):
