@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "server/render/naming.h"
 #include "server/service/cluster_objects.h"
+#include "server/service/immutable_values.h"
 #include "server/service/upgrade_rules.h"
 
 namespace capi_bridge::service {
@@ -148,6 +149,11 @@ absl::StatusOr<v1::OperationResponse> ClusterService::Apply(ApplyPlan plan) {
       absl::Status skew = CheckKubernetesUpgrade(from, to);
       if (!skew.ok()) return skew;
     }
+  }
+  if (deployed->has_value()) {
+    absl::Status fixed =
+        CheckImmutableValues((*deployed)->values, rendered->values);
+    if (!fixed.ok()) return fixed;
   }
   if (plan.before_apply) {
     absl::Status status = plan.before_apply(release, ns);

@@ -110,7 +110,19 @@ class LifecycleTest(unittest.TestCase):
                              grpc.StatusCode.FAILED_PRECONDITION)
             self.assertIn(words, refused.exception.details())
             self.assertEqual(env.helm_revision(release, ns), revision)
+        # A template whose pod network differs cannot be applied to the
+        # running cluster (labels.md rule 6).
         spec.facts.image.kube_version = "v1.35.1"
+        spec.template.labels["calico_ipv4pool"] = "10.200.0.0/16"
+        with self.assertRaises(grpc.RpcError) as refused:
+            env.stub.UpgradeCluster(driver_pb2.UpgradeClusterRequest(
+                spec=spec), timeout=60)
+        self.assertEqual(refused.exception.code(),
+                         grpc.StatusCode.FAILED_PRECONDITION)
+        self.assertIn("calico_ipv4pool", refused.exception.details())
+        self.assertIn("10.200.0.0/16", refused.exception.details())
+        self.assertEqual(env.helm_revision(release, ns), revision)
+        del spec.template.labels["calico_ipv4pool"]
         env.stub.UpgradeCluster(driver_pb2.UpgradeClusterRequest(spec=spec),
                                 timeout=60)
         env.wait_for(lambda: all(
