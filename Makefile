@@ -22,7 +22,7 @@ APT_PACKAGES := cmake g++ make pkg-config ca-certificates unzip openssl \
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps helm build test demo bench format clean
+.PHONY: all deps helm build test demo bench bench-create format clean
 
 all: build
 
@@ -62,6 +62,10 @@ demo: build
 
 bench: build
 	$(BUILD_DIR)/tests/bench/render_bench
+	$(MAKE) bench-create
+
+bench-create: build
+	CAPI_BRIDGE_BUILD_DIR=$(abspath $(BUILD_DIR)) /usr/bin/python3 tests/bench/create_bench.py --clusters 30
 
 format:
 	clang-format -i $$(git ls-files '*.h' '*.cc')
