@@ -161,6 +161,17 @@ size_t CollectStream(char* data, size_t size, size_t count, void* user) {
   return size * count;
 }
 
+// Progress callback of watches: aborts the transfer once the client shuts
+// down (libcurl calls it about once a second on an idle stream).
+int AbortOnShutdown(void* user, curl_off_t, curl_off_t, curl_off_t,
+                    curl_off_t) {
+  return static_cast<std::atomic<bool>*>(user)->load() ? 1 : 0;
+}
+
+absl::Status ShutdownError() {
+  return absl::CancelledError("management cluster client is shutting down");
+}
+
 }  // namespace
 
 std::string ResourcePath(const ResourceType& type, const std::string& ns,
@@ -452,6 +463,7 @@ absl::StatusOr<HttpKubeClient::Response> HttpKubeClient::Send(
   bool refreshed = false;
   absl::Status last;
   for (int attempt = 1; attempt <= options_.max_attempts; ++attempt) {
+    if (shutdown_.load()) return ShutdownError();
     stats_.requests.fetch_add(1, std::memory_order_relaxed);
     if (attempt > 1) stats_.retries.fetch_add(1, std::memory_order_relaxed);
     auto credentials = CurrentCredentials(false);
@@ -521,7 +533,20 @@ absl::StatusOr<json> HttpKubeClient::List(const ResourceType& type,
                                           const std::string& ns,
                                           const std::string& label_selector) {
   json result = {{"items", json::array()}, {"metadata", json::object()}};
+  auto version = ListEach(type, ns, label_selector, [&](json&& item) {
+    result["items"].push_back(std::move(item));
+  });
+  if (!version.ok()) return version.status();
+  result["metadata"]["resourceVersion"] = *version;
+  return result;
+}
+
+absl::StatusOr<std::string> HttpKubeClient::ListEach(
+    const ResourceType& type, const std::string& ns,
+    const std::string& label_selector,
+    const std::function<void(json&& item)>& on_item) {
   std::string continue_token;
+  std::string version;
   do {
     Request request;
     request.path = ResourcePath(type, ns, "");
@@ -537,14 +562,11 @@ absl::StatusOr<json> HttpKubeClient::List(const ResourceType& type,
     }
     auto page = SendJson(request);
     if (!page.ok()) return page.status();
-    for (auto& item : (*page)["items"]) {
-      result["items"].push_back(std::move(item));
-    }
-    result["metadata"]["resourceVersion"] =
-        (*page)["metadata"].value("resourceVersion", "");
+    for (auto& item : (*page)["items"]) on_item(std::move(item));
+    version = (*page)["metadata"].value("resourceVersion", "");
     continue_token = (*page)["metadata"].value("continue", "");
   } while (!continue_token.empty());
-  return result;
+  return version;
 }
 
 absl::StatusOr<json> HttpKubeClient::Apply(const ResourceType& type,
@@ -587,6 +609,7 @@ absl::Status HttpKubeClient::Watch(
     const std::string& label_selector, const std::string& resource_version,
     absl::Duration timeout,
     const std::function<bool(const WatchEvent&)>& on_event) {
+  if (shutdown_.load()) return ShutdownError();
   auto credentials = CurrentCredentials(false);
   if (!credentials.ok()) return credentials.status();
   stats_.requests.fetch_add(1, std::memory_order_relaxed);
@@ -612,12 +635,16 @@ absl::Status HttpKubeClient::Watch(
       static_cast<long>(absl::ToInt64Milliseconds(timeout + absl::Seconds(5))));
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, CollectStream);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &state);
+  curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, AbortOnShutdown);
+  curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &shutdown_);
   CURLcode rc = curl_easy_perform(curl);
   long code = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
   Return(curl);
   std::string what = absl::StrCat("WATCH ", ResourcePath(type, ns, ""));
   if (state.stopped) return absl::OkStatus();
+  if (rc == CURLE_ABORTED_BY_CALLBACK) return ShutdownError();
   if (state.expired || code == 410) {
     return absl::OutOfRangeError(
         absl::StrCat("management cluster: ", what, ": resource version ",

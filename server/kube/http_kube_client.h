@@ -53,6 +53,10 @@ class HttpKubeClient final : public KubeClient {
   absl::StatusOr<nlohmann::json> List(
       const ResourceType& type, const std::string& ns,
       const std::string& label_selector) override;
+  absl::StatusOr<std::string> ListEach(
+      const ResourceType& type, const std::string& ns,
+      const std::string& label_selector,
+      const std::function<void(nlohmann::json&& item)>& on_item) override;
   absl::StatusOr<nlohmann::json> Apply(
       const ResourceType& type, const nlohmann::json& object,
       const std::string& field_manager) override;
@@ -65,6 +69,7 @@ class HttpKubeClient final : public KubeClient {
       const std::string& label_selector, const std::string& resource_version,
       absl::Duration timeout,
       const std::function<bool(const WatchEvent&)>& on_event) override;
+  void Shutdown() override { shutdown_.store(true); }
 
   const KubeClientStats& stats() const { return stats_; }
   const std::string& server() const { return connection_.server; }
@@ -93,6 +98,7 @@ class HttpKubeClient final : public KubeClient {
   std::string url_base_;    // scheme://host:port used in URLs
   std::string connect_to_;  // CURLOPT_CONNECT_TO entry for tls-server-name
   KubeClientStats stats_;
+  std::atomic<bool> shutdown_{false};
 
   absl::Mutex pool_mu_;
   std::vector<void*> pool_ ABSL_GUARDED_BY(pool_mu_);

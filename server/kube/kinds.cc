@@ -21,5 +21,7 @@ const ResourceType kHelmRelease{"addons.stackhpc.com", "v1alpha1",
                                 "helmreleases", "HelmRelease", true};
 const ResourceType kManifests{"addons.stackhpc.com", "v1alpha1", "manifests",
                               "Manifests", true};
+const ResourceType kHelmChartProxy{"addons.cluster.x-k8s.io", "v1alpha1",
+                                   "helmchartproxies", "HelmChartProxy", true};
 
 }  // namespace capi_bridge::kube::kinds

@@ -44,6 +44,8 @@ extern const ResourceType kKubeadmControlPlane;
 extern const ResourceType kOpenStackCluster;
 extern const ResourceType kHelmRelease;
 extern const ResourceType kManifests;
+// Cluster API addon provider's; the CRD may not be installed.
+extern const ResourceType kHelmChartProxy;
 }  // namespace kinds
 
 struct WatchEvent {
@@ -66,6 +68,14 @@ class KubeClient {
   virtual absl::StatusOr<nlohmann::json> List(
       const ResourceType& type, const std::string& ns,
       const std::string& label_selector) = 0;
+
+  // Like List, but hands the items to `on_item` page by page instead of
+  // collecting them (bounded memory for large lists). Returns the list's
+  // resourceVersion, from which a Watch continues.
+  virtual absl::StatusOr<std::string> ListEach(
+      const ResourceType& type, const std::string& ns,
+      const std::string& label_selector,
+      const std::function<void(nlohmann::json&& item)>& on_item) = 0;
 
   // Server-side apply of `object` (it names itself) as `field_manager`,
   // forcing ownership. Returns the object as stored.
@@ -93,6 +103,10 @@ class KubeClient {
       const std::string& label_selector, const std::string& resource_version,
       absl::Duration timeout,
       const std::function<bool(const WatchEvent&)>& on_event) = 0;
+
+  // Ends running watches promptly (they return CANCELLED) and refuses new
+  // requests with CANCELLED: called once, when the bridge shuts down.
+  virtual void Shutdown() {}
 };
 
 }  // namespace capi_bridge::kube

@@ -69,6 +69,11 @@ class TimedKube final : public KubeClient {
                             const std::string& selector) override {
     return meter_->Time([&] { return inner_->List(t, ns, selector); });
   }
+  absl::StatusOr<std::string> ListEach(
+      const ResourceType& t, const std::string& ns, const std::string& sel,
+      const std::function<void(json&& item)>& on_item) override {
+    return meter_->Time([&] { return inner_->ListEach(t, ns, sel, on_item); });
+  }
   absl::StatusOr<json> Apply(const ResourceType& t, const json& object,
                              const std::string& manager) override {
     return meter_->Time([&] { return inner_->Apply(t, object, manager); });

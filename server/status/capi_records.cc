@@ -1,0 +1,205 @@
+#include "server/status/capi_records.h"
+
+#include <utility>
+
+namespace capi_bridge::status {
+namespace {
+
+using json = nlohmann::json;
+
+const json& Child(const json& object, const char* key) {
+  static const json kNull;
+  if (!object.is_object()) return kNull;
+  auto it = object.find(key);
+  return it == object.end() ? kNull : *it;
+}
+
+std::string Text(const json& object, const char* key) {
+  const json& value = Child(object, key);
+  return value.is_string() ? value.get<std::string>() : std::string();
+}
+
+int32_t Int(const json& object, const char* key, int32_t fallback = 0) {
+  const json& value = Child(object, key);
+  return value.is_number_integer() ? value.get<int32_t>() : fallback;
+}
+
+std::string Label(const json& meta, const char* key) {
+  return Text(Child(meta, "labels"), key);
+}
+
+// Fills the common part; the cluster from the first of `labels` present,
+// else spec.clusterName.
+bool FillMeta(const json& object, std::initializer_list<const char*> labels,
+              RecordMeta* meta) {
+  const json& m = Child(object, "metadata");
+  meta->ns = Text(m, "namespace");
+  meta->name = Text(m, "name");
+  if (meta->name.empty()) return false;
+  for (const char* label : labels) {
+    meta->cluster = Label(m, label);
+    if (!meta->cluster.empty()) break;
+  }
+  if (meta->cluster.empty()) {
+    meta->cluster = Text(Child(object, "spec"), "clusterName");
+  }
+  meta->deleting = !Text(m, "deletionTimestamp").empty();
+  std::string created = Text(m, "creationTimestamp");
+  absl::Time when;
+  std::string error;
+  if (absl::ParseTime(absl::RFC3339_full, created, &when, &error)) {
+    meta->created = when;
+  }
+  return !meta->cluster.empty();
+}
+
+std::vector<Condition> Conditions(const json& status, bool only_not_true) {
+  std::vector<Condition> out;
+  const json& list = Child(status, "conditions");
+  if (!list.is_array()) return out;
+  for (const json& c : list) {
+    Condition condition;
+    condition.type = Text(c, "type");
+    std::string state = Text(c, "status");
+    condition.is_true = state == "True";
+    condition.unknown = state == "Unknown";
+    if (condition.type.empty() || (only_not_true && condition.is_true)) {
+      continue;
+    }
+    if (!condition.is_true) {
+      condition.severity = Text(c, "severity");
+      condition.reason = Text(c, "reason");
+      condition.message = Text(c, "message");
+    }
+    out.push_back(std::move(condition));
+  }
+  return out;
+}
+
+constexpr const char* kClusterNameLabel = "cluster.x-k8s.io/cluster-name";
+constexpr const char* kChartClusterLabel = "capi.stackhpc.com/cluster";
+constexpr const char* kAddonClusterLabel = "addons.stackhpc.com/cluster";
+
+}  // namespace
+
+const Condition* FindCondition(const std::vector<Condition>& conditions,
+                               const std::string& type) {
+  for (const Condition& c : conditions) {
+    if (c.type == type) return &c;
+  }
+  return nullptr;
+}
+
+std::optional<ClusterRecord> ProjectCluster(const json& object) {
+  ClusterRecord r;
+  FillMeta(object, {}, &r.meta);
+  if (r.meta.name.empty()) return std::nullopt;
+  r.meta.cluster = r.meta.name;
+  const json& endpoint = Child(Child(object, "spec"), "controlPlaneEndpoint");
+  r.endpoint_host = Text(endpoint, "host");
+  r.endpoint_port = Int(endpoint, "port");
+  const json& status = Child(object, "status");
+  r.phase = Text(status, "phase");
+  r.failure_reason = Text(status, "failureReason");
+  r.failure_message = Text(status, "failureMessage");
+  r.conditions = Conditions(status, false);
+  return r;
+}
+
+std::optional<InfrastructureRecord> ProjectInfrastructure(const json& object) {
+  InfrastructureRecord r;
+  if (!FillMeta(object, {kClusterNameLabel, kChartClusterLabel}, &r.meta)) {
+    // CAPO's OpenStackCluster is named after the cluster by the chart.
+    if (r.meta.name.empty()) return std::nullopt;
+    r.meta.cluster = r.meta.name;
+  }
+  const json& status = Child(object, "status");
+  const json& ready = Child(status, "ready");
+  r.ready = ready.is_boolean() && ready.get<bool>();
+  r.failure_reason = Text(status, "failureReason");
+  r.failure_message = Text(status, "failureMessage");
+  r.conditions = Conditions(status, false);
+  return r;
+}
+
+std::optional<ControlPlaneRecord> ProjectControlPlane(const json& object) {
+  ControlPlaneRecord r;
+  if (!FillMeta(object, {kClusterNameLabel, kChartClusterLabel}, &r.meta)) {
+    return std::nullopt;
+  }
+  const json& spec = Child(object, "spec");
+  r.desired = Int(spec, "replicas", 1);
+  r.desired_version = Text(spec, "version");
+  const json& status = Child(object, "status");
+  r.replicas = Int(status, "replicas");
+  r.ready = Int(status, "readyReplicas");
+  r.updated = Int(status, "updatedReplicas");
+  r.unavailable = Int(status, "unavailableReplicas");
+  r.version = Text(status, "version");
+  r.conditions = Conditions(status, false);
+  return r;
+}
+
+std::optional<MachineDeploymentRecord> ProjectMachineDeployment(
+    const json& object) {
+  MachineDeploymentRecord r;
+  if (!FillMeta(object, {kClusterNameLabel, kChartClusterLabel}, &r.meta)) {
+    return std::nullopt;
+  }
+  const json& spec = Child(object, "spec");
+  if (Child(spec, "replicas").is_number_integer()) {
+    r.desired = Int(spec, "replicas");
+  }
+  const json& annotations = Child(Child(object, "metadata"), "annotations");
+  r.autoscaled = Child(annotations,
+                       "cluster.x-k8s.io/"
+                       "cluster-api-autoscaler-node-group-max-size")
+                     .is_string();
+  const json& status = Child(object, "status");
+  r.replicas = Int(status, "replicas");
+  r.ready = Int(status, "readyReplicas");
+  r.updated = Int(status, "updatedReplicas");
+  r.available = Int(status, "availableReplicas");
+  r.phase = Text(status, "phase");
+  r.conditions = Conditions(status, false);
+  return r;
+}
+
+std::optional<MachineRecord> ProjectMachine(const json& object) {
+  MachineRecord r;
+  if (!FillMeta(object, {kClusterNameLabel}, &r.meta)) return std::nullopt;
+  const json& meta = Child(object, "metadata");
+  r.control_plane =
+      Child(Child(meta, "labels"), "cluster.x-k8s.io/control-plane")
+          .is_string();
+  r.deployment = Label(meta, "cluster.x-k8s.io/deployment-name");
+  const json& status = Child(object, "status");
+  r.phase = Text(status, "phase");
+  r.failure_reason = Text(status, "failureReason");
+  r.failure_message = Text(status, "failureMessage");
+  const json& addresses = Child(status, "addresses");
+  if (addresses.is_array()) {
+    for (const char* type : {"ExternalIP", "InternalIP"}) {
+      for (const json& a : addresses) {
+        if (Text(a, "type") == type && !Text(a, "address").empty()) {
+          r.addresses.push_back(Text(a, "address"));
+        }
+      }
+    }
+  }
+  r.conditions = Conditions(status, true);
+  return r;
+}
+
+std::optional<AddonRecord> ProjectAddon(const json& object) {
+  AddonRecord r;
+  if (!FillMeta(object, {kAddonClusterLabel}, &r.meta)) return std::nullopt;
+  r.kind = Text(object, "kind");
+  const json& status = Child(object, "status");
+  r.phase = Text(status, "phase");
+  r.message = Text(status, "failureMessage");
+  r.conditions = Conditions(status, false);
+  return r;
+}
+
+}  // namespace capi_bridge::status
