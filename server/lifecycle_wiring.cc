@@ -38,7 +38,9 @@ absl::StatusOr<Lifecycle> BuildLifecycle(const config::BridgeConfig& config,
   helm_options.max_concurrent = config.helm.max_concurrent;
   out.helm = std::make_unique<helm::HelmCli>(helm_options);
 
+  out.times = std::make_unique<service::OperationTimes>();
   service::LifecycleOptions options;
+  options.operation_times = out.times.get();
   options.chart.repo = config.chart.repo;
   options.chart.name = config.chart.name;
   options.helm_timeout = absl::Seconds(config.helm.timeout_seconds);
@@ -46,6 +48,24 @@ absl::StatusOr<Lifecycle> BuildLifecycle(const config::BridgeConfig& config,
   out.clusters = std::make_unique<service::ClusterService>(
       render, out.kube.get(), out.helm.get(), options,
       service::SystemRandomBytes());
+
+  const config::StatusConfig& st = config.status;
+  if (st.watch_cache) {
+    out.store = std::make_unique<status::ObjectStore>();
+    kube::WatchCacheOptions cache_options;
+    cache_options.namespace_prefix = config.render.namespace_prefix;
+    cache_options.watch_timeout = absl::Seconds(st.watch_timeout_seconds);
+    out.cache = std::make_unique<kube::WatchCache>(
+        out.kube.get(), status::WatchedTypes(), out.store.get(), cache_options);
+    out.cache->Start();
+  }
+  service::StatusOptions status_options;
+  status_options.create_timeout = absl::Minutes(st.create_timeout_minutes);
+  status_options.update_timeout = absl::Minutes(st.update_timeout_minutes);
+  status_options.delete_timeout = absl::Minutes(st.delete_timeout_minutes);
+  out.status = std::make_unique<service::StatusService>(
+      render, out.kube.get(), out.store.get(), out.cache.get(), out.times.get(),
+      status_options);
   return out;
 }
 

@@ -10,23 +10,39 @@
 #include "server/config/bridge_config.h"
 #include "server/helm/helm_cli.h"
 #include "server/kube/http_kube_client.h"
+#include "server/kube/watch_cache.h"
 #include "server/service/cluster_service.h"
+#include "server/service/operation_times.h"
+#include "server/service/status_service.h"
+#include "server/status/object_store.h"
 
 namespace capi_bridge {
 
 struct Lifecycle {
   std::unique_ptr<kube::HttpKubeClient> kube;
   std::unique_ptr<helm::HelmCli> helm;
+  std::unique_ptr<service::OperationTimes> times;
   std::unique_ptr<service::ClusterService> clusters;
+  // The watch cache (null when status.watch_cache is false) and status.
+  std::unique_ptr<status::ObjectStore> store;
+  std::unique_ptr<kube::WatchCache> cache;
+  std::unique_ptr<service::StatusService> status;
   // Where the management cluster is, for the start-up line.
   std::string target;
   // Why `clusters` is null, when it is.
   std::string unavailable_reason;
+
+  // Ends watches and the cache's loops; call after the gRPC server stopped.
+  void Shutdown() {
+    if (kube) kube->Shutdown();
+    if (cache) cache->Stop();
+  }
 };
 
 // An explicitly configured kubeconfig that cannot be loaded is an error;
 // with none configured and none found, the result has no ClusterService
-// and says why (the bridge then serves RenderValues only).
+// and says why (the bridge then serves RenderValues only). The watch cache,
+// when configured, is started here.
 absl::StatusOr<Lifecycle> BuildLifecycle(const config::BridgeConfig& config,
                                          const service::RenderService* render);
 

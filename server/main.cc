@@ -81,7 +81,8 @@ int main(int argc, char** argv) {
               << "\n";
   }
   capi_bridge::service::ClusterDriverService driver(
-      &render, lifecycle->clusters.get(), lifecycle->unavailable_reason);
+      &render, lifecycle->clusters.get(), lifecycle->status.get(),
+      lifecycle->unavailable_reason);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -115,5 +116,6 @@ int main(int argc, char** argv) {
   });
   server->Wait();
   waiter.join();
+  lifecycle->Shutdown();
   return 0;
 }

@@ -304,6 +304,17 @@ absl::StatusOr<BridgeConfig> ParseConfig(const std::string& yaml_text,
   helm.Int("max_concurrent", 1, 256, &config.helm.max_concurrent);
   helm.String("cache_dir", &config.helm.cache_dir);
   helm.CheckUnknown();
+  Section status = top.Child("status");
+  status.Bool("watch_cache", &config.status.watch_cache);
+  status.Int("create_timeout_minutes", 1, 10080,
+             &config.status.create_timeout_minutes);
+  status.Int("update_timeout_minutes", 1, 10080,
+             &config.status.update_timeout_minutes);
+  status.Int("delete_timeout_minutes", 1, 10080,
+             &config.status.delete_timeout_minutes);
+  status.Int("watch_timeout_seconds", 10, 3600,
+             &config.status.watch_timeout_seconds);
+  status.CheckUnknown();
   Section flavors = top.Child("flavors");
   flavors.Int("minimum_ram_mb", 0, 1 << 24, &r.minimum_flavor_ram_mb);
   flavors.Int("minimum_vcpus", 0, 4096, &r.minimum_flavor_vcpus);

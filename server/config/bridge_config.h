@@ -52,6 +52,19 @@ struct HelmConfig {
   std::string cache_dir = "/var/cache/capi-bridge";  // charts, helm homes
 };
 
+// Cluster status (`status:`).
+struct StatusConfig {
+  // Answer status from a list+watch cache of the CAPI objects; false reads
+  // the management cluster on every call (as the reference driver does).
+  bool watch_cache = true;
+  // *_FAILED after this long in progress (a create's own timeout wins).
+  int create_timeout_minutes = 60;
+  int update_timeout_minutes = 60;
+  int delete_timeout_minutes = 60;
+  // Server-side timeout of one watch request of the cache.
+  int watch_timeout_seconds = 300;
+};
+
 struct BridgeConfig {
   // gRPC listen address: host:port, or unix:/path.
   std::string listen = "127.0.0.1:50051";
@@ -62,6 +75,7 @@ struct BridgeConfig {
   ChartConfig chart;
   ManagementConfig management;
   HelmConfig helm;
+  StatusConfig status;
   render::RenderOptions render;
 };
 

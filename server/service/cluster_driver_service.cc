@@ -5,19 +5,6 @@
 #include "server/service/grpc_status.h"
 
 namespace capi_bridge::service {
-namespace {
-
-grpc::Status NotYet(const char* verb, const char* part) {
-  return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
-                      std::string(verb) +
-                          " is not served by this bridge version yet: it "
-                          "needs " +
-                          part + ". RenderValues (dry run) is available.");
-}
-
-constexpr char kStatus[] = "the status engine (watch cache and status rules)";
-
-}  // namespace
 
 grpc::Status ClusterDriverService::RenderValues(
     grpc::ServerContext*, const v1::RenderValuesRequest* request,
@@ -99,14 +86,34 @@ grpc::Status ClusterDriverService::RotateCredential(
 }
 
 grpc::Status ClusterDriverService::GetClusterStatus(
-    grpc::ServerContext*, const v1::GetClusterStatusRequest*,
-    v1::ClusterStatus*) {
-  return NotYet("GetClusterStatus", kStatus);
+    grpc::ServerContext*, const v1::GetClusterStatusRequest* request,
+    v1::ClusterStatus* response) {
+  if (status_ == nullptr) {
+    return grpc::Status(
+        grpc::StatusCode::FAILED_PRECONDITION,
+        "no management cluster is configured: " + no_clusters_reason_);
+  }
+  absl::StatusOr<v1::ClusterStatus> result = status_->Get(*request);
+  if (!result.ok()) return ToGrpcStatus(result.status());
+  *response = std::move(*result);
+  return grpc::Status::OK;
 }
+
 grpc::Status ClusterDriverService::WatchClusterStatus(
-    grpc::ServerContext*, const v1::GetClusterStatusRequest*,
-    grpc::ServerWriter<v1::ClusterStatus>*) {
-  return NotYet("WatchClusterStatus", kStatus);
+    grpc::ServerContext* context, const v1::GetClusterStatusRequest* request,
+    grpc::ServerWriter<v1::ClusterStatus>* writer) {
+  if (status_ == nullptr) {
+    return grpc::Status(
+        grpc::StatusCode::FAILED_PRECONDITION,
+        "no management cluster is configured: " + no_clusters_reason_);
+  }
+  absl::Status result = status_->Watch(
+      *request,
+      [writer](const v1::ClusterStatus& status) {
+        return writer->Write(status);
+      },
+      [context] { return context->IsCancelled(); });
+  return ToGrpcStatus(result);
 }
 
 }  // namespace capi_bridge::service

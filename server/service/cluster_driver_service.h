@@ -10,6 +10,7 @@
 #include "magnum/capi/bridge/v1/driver.grpc.pb.h"
 #include "server/service/cluster_service.h"
 #include "server/service/render_service.h"
+#include "server/service/status_service.h"
 
 namespace capi_bridge::service {
 
@@ -18,10 +19,13 @@ class ClusterDriverService final : public v1::ClusterDriver::Service {
   // `render` and `clusters` must outlive the service. `clusters` may be
   // null when no management cluster is configured; the lifecycle verbs
   // then answer FAILED_PRECONDITION with `no_clusters_reason`.
+  // `status` likewise (null: the status verbs answer FAILED_PRECONDITION).
   ClusterDriverService(const RenderService* render, ClusterService* clusters,
+                       StatusService* status,
                        std::string no_clusters_reason = "")
       : render_(render),
         clusters_(clusters),
+        status_(status),
         no_clusters_reason_(std::move(no_clusters_reason)) {}
 
   grpc::Status RenderValues(grpc::ServerContext* context,
@@ -55,12 +59,12 @@ class ClusterDriverService final : public v1::ClusterDriver::Service {
   grpc::Status RotateCredential(grpc::ServerContext* context,
                                 const v1::RotateCredentialRequest* request,
                                 v1::OperationResponse* response) override;
-  grpc::Status GetClusterStatus(grpc::ServerContext*,
-                                const v1::GetClusterStatusRequest*,
-                                v1::ClusterStatus*) override;
+  grpc::Status GetClusterStatus(grpc::ServerContext* context,
+                                const v1::GetClusterStatusRequest* request,
+                                v1::ClusterStatus* response) override;
   grpc::Status WatchClusterStatus(
-      grpc::ServerContext*, const v1::GetClusterStatusRequest*,
-      grpc::ServerWriter<v1::ClusterStatus>*) override;
+      grpc::ServerContext* context, const v1::GetClusterStatusRequest* request,
+      grpc::ServerWriter<v1::ClusterStatus>* writer) override;
 
  private:
   // Runs one lifecycle verb of `clusters_` and maps its status.
@@ -72,6 +76,7 @@ class ClusterDriverService final : public v1::ClusterDriver::Service {
 
   const RenderService* render_;
   ClusterService* clusters_;
+  StatusService* status_;
   std::string no_clusters_reason_;
 };
 

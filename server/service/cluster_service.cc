@@ -197,6 +197,9 @@ absl::StatusOr<v1::OperationResponse> ClusterService::Apply(ApplyPlan plan) {
   response.set_namespace_(ns);
   response.set_chart_version(chart_version);
   AddWarnings(rendered->warnings, response.mutable_warnings());
+  if (options_.operation_times != nullptr) {
+    options_.operation_times->Record(spec.cluster().uuid(), absl::Now());
+  }
   const bool unchanged = deployed->has_value() &&
                          (*deployed)->status == "deployed" &&
                          (*deployed)->chart_version == chart_version &&
@@ -368,6 +371,9 @@ absl::StatusOr<v1::OperationResponse> ClusterService::Delete(
   auto removed = helm_->Uninstall(release, ns, options_.helm_timeout);
   if (!removed.ok()) return removed.status();
   response.set_unchanged(!*removed);
+  if (options_.operation_times != nullptr) {
+    options_.operation_times->Record(spec.cluster().uuid(), absl::Now());
+  }
   reaper_.Add(ns, release, spec.cluster().uuid());
   return response;
 }

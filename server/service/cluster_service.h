@@ -25,6 +25,7 @@
 #include "server/kube/kube_client.h"
 #include "server/service/deletion_reaper.h"
 #include "server/service/operation_locks.h"
+#include "server/service/operation_times.h"
 #include "server/service/render_service.h"
 
 namespace capi_bridge::service {
@@ -38,6 +39,8 @@ struct LifecycleOptions {
   absl::Duration helm_timeout = absl::Minutes(5);
   // How often pending deletions check whether their Cluster is gone.
   absl::Duration deletion_poll_interval = absl::Seconds(10);
+  // Where verbs record when they ran (status timeouts); may be null.
+  OperationTimes* operation_times = nullptr;
 };
 
 class ClusterService {

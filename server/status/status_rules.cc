@@ -162,7 +162,9 @@ GroupView ControlPlaneView(const ControlPlaneRecord* kcp,
                 kcp->replicas == kcp->updated && kcp->updated == kcp->ready;
   bool version =
       kcp->desired_version.empty() || kcp->version == kcp->desired_version;
-  if (counts && version && (ready == nullptr || ready->is_true)) {
+  const bool machines_agree = static_cast<int>(machines.size()) == kcp->desired;
+  if (counts && version && machines_agree &&
+      (ready == nullptr || ready->is_true)) {
     view.state = State::kReady;
     return view;
   }
@@ -232,8 +234,11 @@ GroupView WorkerView(const v1::NodeGroup& group,
   int want = md->desired.value_or(md->replicas);
   bool requested = md->autoscaled || !md->desired.has_value() ||
                    *md->desired == group.node_count();
+  // The Machines themselves must agree (they are watched apart from the
+  // MachineDeployment, and a scale-down is done when the surplus is gone).
+  const bool machines_agree = static_cast<int>(machines.size()) == want;
   if (md->phase == "Running" && requested && md->ready == want &&
-      md->replicas == want && md->updated >= want) {
+      md->replicas == want && md->updated >= want && machines_agree) {
     view.state = State::kReady;
     return view;
   }
@@ -241,6 +246,9 @@ GroupView WorkerView(const v1::NodeGroup& group,
   view.reason = absl::StrCat(md->ready, "/", requested ? want : view.desired,
                              " machines ready",
                              md->phase.empty() ? "" : ", phase " + md->phase);
+  if (md->ready == want && !machines_agree) {
+    absl::StrAppend(&view.reason, ", ", machines.size(), " machines exist");
+  }
   return view;
 }
 

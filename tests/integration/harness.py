@@ -169,6 +169,10 @@ class Environment:
                            for x in c.get("status", {}).get("conditions", []))
         return False
 
+    def requests_seen(self):
+        """Requests the simulator has served so far (all kinds)."""
+        return self.sim.stats.snapshot()["total"]
+
     def fault(self, **spec):
         import json
         import ssl

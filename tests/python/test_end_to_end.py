@@ -179,12 +179,13 @@ class EndToEndTest(unittest.TestCase):
                       caught.exception.details())
         self.assertIn("management.kubeconfig", caught.exception.details())
 
-    def test_status_verbs_not_landed_yet_say_so(self):
+    def test_status_without_management_cluster_says_why(self):
         with self.assertRaises(grpc.RpcError) as caught:
             self.stub.GetClusterStatus(driver_pb2.GetClusterStatusRequest(),
                                        timeout=10)
-        self.assertEqual(caught.exception.code(), grpc.StatusCode.UNIMPLEMENTED)
-        self.assertIn("GetClusterStatus is not served by this bridge version",
+        self.assertEqual(caught.exception.code(),
+                         grpc.StatusCode.FAILED_PRECONDITION)
+        self.assertIn("no management cluster is configured",
                       caught.exception.details())
 
     def test_reflection_lists_the_services(self):

@@ -286,6 +286,18 @@ TEST_CASE("StatusRules: cluster status, row by row") {
        },
        v1::UPDATE_FAILED, "update did not complete within 60 minutes",
        absl::Minutes(90)},
+      {"scale-down: a surplus Machine still exists", v1::UPDATE_IN_PROGRESS,
+       [](World* w, v1::ClusterSpec* spec) {
+         spec->mutable_node_groups(1)->set_node_count(1);
+         w->md["spec"]["replicas"] = 1;
+         for (const char* key :
+              {"replicas", "readyReplicas", "updatedReplicas"}) {
+           w->md["status"][key] = 1;
+         }
+       },
+       v1::UPDATE_IN_PROGRESS,
+       "node group default-worker: 1/1 machines ready, phase Running, 2 "
+       "machines exist"},
       {"requested count not yet applied", v1::UPDATE_IN_PROGRESS,
        [](World*, v1::ClusterSpec* spec) {
          spec->mutable_node_groups(1)->set_node_count(3);
@@ -409,6 +421,8 @@ TEST_CASE("StatusRules: addresses, versions, counts") {
   world.md["status"]["replicas"] = 4;
   world.md["status"]["readyReplicas"] = 4;
   world.md["status"]["updatedReplicas"] = 4;
+  world.machines.push_back(World::Machine("worker-c", false, "10.0.0.8"));
+  world.machines.push_back(World::Machine("worker-d", false, "10.0.0.9"));
   world.machines[0]["status"]["addresses"].push_back(
       {{"type", "ExternalIP"}, {"address", "198.51.100.4"}});
   v1::ClusterStatus status =
@@ -419,9 +433,10 @@ TEST_CASE("StatusRules: addresses, versions, counts") {
   CHECK(std::vector<std::string>(status.master_addresses().begin(),
                                  status.master_addresses().end()) ==
         std::vector<std::string>{"198.51.100.4"});
-  CHECK(std::vector<std::string>(status.node_addresses().begin(),
-                                 status.node_addresses().end()) ==
-        std::vector<std::string>{"10.0.0.6", "10.0.0.7"});
+  CHECK(
+      std::vector<std::string>(status.node_addresses().begin(),
+                               status.node_addresses().end()) ==
+      std::vector<std::string>{"10.0.0.6", "10.0.0.7", "10.0.0.8", "10.0.0.9"});
   const v1::NodeGroupStatus& worker = status.node_groups(1);
   CHECK(worker.present());
   CHECK(worker.ready_nodes() == 4);

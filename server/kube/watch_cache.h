@@ -1,0 +1,105 @@
+// WatchCache: keeps a sink up to date with every object of a set of
+// resource types, by list + watch (the informer pattern of client-go).
+//
+// One thread per type lists the objects of all namespaces page by page,
+// then watches from the list's resourceVersion with bookmarks. A watch that
+// ends (server timeout, cut connection) resumes from the last version seen;
+// 410 Gone (version compacted away) relists; errors retry with exponential
+// backoff. A type whose API is not served (a CRD not installed: 404) is
+// marked absent and checked again every `absent_recheck`. Objects outside
+// namespaces named "<namespace_prefix>-..." are dropped before the sink.
+//
+// The cache is Ready once every type has been listed once (or found
+// absent); until then callers should read the API directly.
+#ifndef CAPI_BRIDGE_SERVER_KUBE_WATCH_CACHE_H_
+#define CAPI_BRIDGE_SERVER_KUBE_WATCH_CACHE_H_
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+#include "server/kube/kube_client.h"
+
+namespace capi_bridge::kube {
+
+// Receives the objects. Calls for one type come from one thread, in order;
+// calls for different types may be concurrent.
+class WatchSink {
+ public:
+  virtual ~WatchSink() = default;
+  // A relist of `type` begins: what is not upserted before EndResync is
+  // gone.
+  virtual void BeginResync(const ResourceType& type) = 0;
+  virtual void EndResync(const ResourceType& type) = 0;
+  // The relist failed half-way: keep everything held, as before it began.
+  virtual void AbortResync(const ResourceType& type) = 0;
+  virtual void Upsert(const ResourceType& type,
+                      const nlohmann::json& object) = 0;
+  virtual void Remove(const ResourceType& type,
+                      const nlohmann::json& object) = 0;
+};
+
+struct WatchCacheOptions {
+  std::string namespace_prefix = "magnum";
+  // Server-side timeout of one watch request; it is then resumed.
+  absl::Duration watch_timeout = absl::Minutes(5);
+  absl::Duration initial_backoff = absl::Milliseconds(500);
+  absl::Duration max_backoff = absl::Seconds(30);
+  absl::Duration absent_recheck = absl::Minutes(5);
+};
+
+// What one type's loop is doing, for readiness, metrics and logs.
+struct WatchState {
+  std::string kind;
+  bool synced = false;  // listed at least once (or found absent)
+  bool absent = false;  // the API does not serve this type
+  bool connected = false;
+  std::string last_error;
+  uint64_t lists = 0;
+  uint64_t relists_gone = 0;  // relists forced by 410 Gone
+  uint64_t reconnects = 0;    // watches resumed after an end or error
+  uint64_t events = 0;
+};
+
+class WatchCache {
+ public:
+  // `client` and `sink` must outlive the cache.
+  WatchCache(KubeClient* client, std::vector<ResourceType> types,
+             WatchSink* sink, WatchCacheOptions options = {});
+  ~WatchCache();  // Stop()s
+
+  void Start();
+  // Ends the loops. Watches blocked on the network end when the client is
+  // shut down (KubeClient::Shutdown), at the latest after watch_timeout.
+  void Stop();
+
+  bool Ready() const;
+  // Blocks until Ready or `timeout`; returns Ready().
+  bool WaitReady(absl::Duration timeout) const;
+  std::vector<WatchState> States() const;
+
+ private:
+  struct Loop;
+  void Run(Loop* loop);
+  bool Keep(const nlohmann::json& object) const;
+  // Sleeps `d` unless stopped; returns false when stopped.
+  bool Pause(absl::Duration d);
+
+  KubeClient* client_;
+  WatchSink* sink_;
+  WatchCacheOptions options_;
+  std::string ns_prefix_;  // "<prefix>-"
+  std::vector<std::unique_ptr<Loop>> loops_;
+  absl::Notification stop_;
+  mutable absl::Mutex mu_;
+  int unsynced_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace capi_bridge::kube
+
+#endif  // CAPI_BRIDGE_SERVER_KUBE_WATCH_CACHE_H_

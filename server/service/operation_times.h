@@ -1,0 +1,34 @@
+// OperationTimes: when the last lifecycle verb ran for each cluster, so
+// status can tell an update that is slow from one that is stuck. In memory:
+// after a restart the bridge's start time stands in, so a timeout can fire
+// later than it would have, never earlier. Thread-safe.
+#ifndef CAPI_BRIDGE_SERVER_SERVICE_OPERATION_TIMES_H_
+#define CAPI_BRIDGE_SERVER_SERVICE_OPERATION_TIMES_H_
+
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+
+namespace capi_bridge::service {
+
+class OperationTimes {
+ public:
+  explicit OperationTimes(absl::Time started = absl::Now())
+      : started_(started) {}
+
+  void Record(const std::string& cluster_uuid, absl::Time when);
+  // The last Record for the cluster, else when the bridge started.
+  absl::Time Since(const std::string& cluster_uuid) const;
+  void Forget(const std::string& cluster_uuid);
+
+ private:
+  const absl::Time started_;
+  mutable absl::Mutex mu_;
+  absl::flat_hash_map<std::string, absl::Time> times_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace capi_bridge::service
+
+#endif  // CAPI_BRIDGE_SERVER_SERVICE_OPERATION_TIMES_H_

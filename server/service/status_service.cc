@@ -1,0 +1,213 @@
+#include "server/service/status_service.h"
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "server/service/cluster_objects.h"
+#include "server/status/status_rules.h"
+
+namespace capi_bridge::service {
+namespace {
+
+using json = nlohmann::json;
+
+absl::StatusOr<v1::Status> ParseCurrent(const std::string& text) {
+  if (text.empty()) return v1::STATUS_UNSPECIFIED;
+  v1::Status status;
+  if (v1::Status_Parse(text, &status) && status != v1::STATUS_UNSPECIFIED) {
+    return status;
+  }
+  std::vector<std::string> accepted;
+  for (int i = v1::Status_MIN + 1; i <= v1::Status_MAX; ++i) {
+    if (v1::Status_IsValid(i)) {
+      accepted.push_back(v1::Status_Name(static_cast<v1::Status>(i)));
+    }
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("current_status: \"", text, "\" is not a Magnum status; ",
+                   "accepted: ", absl::StrJoin(accepted, ", ")));
+}
+
+}  // namespace
+
+StatusService::StatusService(const RenderService* render,
+                             kube::KubeClient* kube,
+                             const status::ObjectStore* store,
+                             const kube::WatchCache* cache,
+                             const OperationTimes* times, StatusOptions options,
+                             std::function<absl::Time()> now)
+    : render_(render),
+      kube_(kube),
+      store_(store),
+      cache_(cache),
+      times_(times),
+      options_(options),
+      now_(std::move(now)) {}
+
+absl::StatusOr<status::ClusterObjects> StatusService::ReadDirect(
+    const std::string& ns, const std::string& release) {
+  namespace k = kube::kinds;
+  status::ClusterObjects objects;
+  auto cluster = kube_->Get(k::kCluster, ns, release);
+  if (cluster.ok()) {
+    objects.cluster = status::ProjectCluster(*cluster);
+  } else if (!absl::IsNotFound(cluster.status())) {
+    return cluster.status();
+  }
+  auto osc = kube_->Get(k::kOpenStackCluster, ns, release);
+  if (osc.ok()) {
+    objects.infrastructure = status::ProjectInfrastructure(*osc);
+  } else if (!absl::IsNotFound(osc.status())) {
+    return osc.status();
+  }
+  const std::string by_cluster = "cluster.x-k8s.io/cluster-name=" + release;
+  const std::string by_addon = "addons.stackhpc.com/cluster=" + release;
+  struct Listing {
+    const kube::ResourceType* type;
+    const std::string* selector;
+  };
+  for (Listing l : {Listing{&k::kKubeadmControlPlane, &by_cluster},
+                    Listing{&k::kMachineDeployment, &by_cluster},
+                    Listing{&k::kMachine, &by_cluster},
+                    Listing{&k::kHelmRelease, &by_addon},
+                    Listing{&k::kManifests, &by_addon},
+                    Listing{&k::kHelmChartProxy, &by_addon}}) {
+    auto listed = kube_->ListEach(*l.type, ns, *l.selector, [&](json&& item) {
+      const std::string& kind = l.type->kind;
+      if (kind == "KubeadmControlPlane") {
+        if (auto r = status::ProjectControlPlane(item)) {
+          objects.control_planes.push_back(std::move(*r));
+        }
+      } else if (kind == "MachineDeployment") {
+        if (auto r = status::ProjectMachineDeployment(item)) {
+          objects.deployments.push_back(std::move(*r));
+        }
+      } else if (kind == "Machine") {
+        if (auto r = status::ProjectMachine(item)) {
+          objects.machines.push_back(std::move(*r));
+        }
+      } else if (auto r = status::ProjectAddon(item)) {
+        r->kind = kind;
+        objects.addons.push_back(std::move(*r));
+      }
+    });
+    // A CRD that is not installed (HelmChartProxy) lists as 404.
+    if (!listed.ok() && !absl::IsNotFound(listed.status())) {
+      return listed.status();
+    }
+  }
+  return objects;
+}
+
+absl::StatusOr<v1::ClusterStatus> StatusService::Evaluate(
+    const v1::GetClusterStatusRequest& request, uint64_t* version) {
+  const v1::ClusterSpec& spec = request.spec();
+  auto current = ParseCurrent(request.current_status());
+  if (!current.ok()) return current.status();
+  const std::string& release = spec.cluster().stack_id();
+  if (release.empty()) {
+    return absl::InvalidArgumentError(
+        "spec.cluster.stack_id: empty: the cluster has no helm release to "
+        "report on (the release name CreateCluster returned)");
+  }
+  if (spec.cluster().uuid().empty()) {
+    return absl::InvalidArgumentError("spec.cluster.uuid: empty: required");
+  }
+  const std::string ns = render_->NamespaceOf(spec);
+
+  status::ClusterObjects objects;
+  *version = 0;
+  if (store_ != nullptr && cache_ != nullptr && cache_->Ready()) {
+    status::ObjectStore::View view = store_->Snapshot(ns, release);
+    objects = std::move(view.objects);
+    *version = view.version;
+    stats_.from_cache.fetch_add(1, std::memory_order_relaxed);
+  } else {
+    auto read = ReadDirect(ns, release);
+    if (!read.ok()) return read.status();
+    objects = *std::move(read);
+    stats_.direct_reads.fetch_add(1, std::memory_order_relaxed);
+  }
+
+  status::StatusInput input;
+  input.spec = &spec;
+  input.current = *current;
+  input.objects = &objects;
+  input.now = now_();
+  const std::string& uuid = spec.cluster().uuid();
+  switch (*current) {
+    case v1::CREATE_IN_PROGRESS:
+      input.timeout =
+          spec.cluster().create_timeout_minutes() > 0
+              ? absl::Minutes(spec.cluster().create_timeout_minutes())
+              : options_.create_timeout;
+      input.operation_started =
+          objects.cluster &&
+                  objects.cluster->meta.created != absl::InfinitePast()
+              ? objects.cluster->meta.created
+              : times_->Since(uuid);
+      break;
+    case v1::UPDATE_IN_PROGRESS:
+      input.timeout = options_.update_timeout;
+      input.operation_started = times_->Since(uuid);
+      break;
+    case v1::DELETE_IN_PROGRESS:
+      input.timeout = options_.delete_timeout;
+      input.operation_started = times_->Since(uuid);
+      break;
+    default:
+      break;
+  }
+  v1::ClusterStatus result = status::EvaluateStatus(input);
+
+  if (result.status() == v1::DELETE_COMPLETE &&
+      *current == v1::DELETE_IN_PROGRESS) {
+    absl::Status removed = kube_->DeleteCollection(
+        kube::kinds::kSecret, ns, ClusterSecretsSelector(uuid));
+    if (!removed.ok() && !absl::IsNotFound(removed)) {
+      result.set_status(v1::DELETE_IN_PROGRESS);
+      result.set_status_reason(absl::StrCat(
+          "the Cluster API cluster is gone; removing its Secrets failed, "
+          "retrying: ",
+          removed.message()));
+    }
+  }
+  return result;
+}
+
+absl::StatusOr<v1::ClusterStatus> StatusService::Get(
+    const v1::GetClusterStatusRequest& request) {
+  uint64_t version;
+  return Evaluate(request, &version);
+}
+
+absl::Status StatusService::Watch(
+    const v1::GetClusterStatusRequest& request,
+    const std::function<bool(const v1::ClusterStatus&)>& send,
+    const std::function<bool()>& cancelled) {
+  const std::string ns = render_->NamespaceOf(request.spec());
+  const std::string& release = request.spec().cluster().stack_id();
+  std::optional<v1::ClusterStatus> last;
+  uint64_t version = 0;
+  while (!cancelled()) {
+    auto status = Evaluate(request, &version);
+    if (!status.ok()) return status.status();
+    if (!last ||
+        !google::protobuf::util::MessageDifferencer::Equals(*last, *status)) {
+      if (!send(*status)) return absl::OkStatus();
+      last = *status;
+    }
+    if (status::IsTerminal(status->status())) return absl::OkStatus();
+    absl::Time deadline = now_() + options_.watch_tick;
+    if (store_ != nullptr && cache_ != nullptr && cache_->Ready()) {
+      store_->WaitForChange(ns, release, version, deadline);
+    } else {
+      absl::SleepFor(options_.watch_tick);
+    }
+  }
+  return absl::CancelledError("the caller cancelled the watch");
+}
+
+}  // namespace capi_bridge::service

@@ -1,0 +1,276 @@
+#include "server/status/object_store.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+
+namespace capi_bridge::status {
+namespace {
+
+using json = nlohmann::json;
+
+std::string KeyOf(const RecordMeta& meta) {
+  return absl::StrCat(meta.ns, "/", meta.cluster);
+}
+
+bool Empty(const ClusterObjects& o) {
+  return !o.cluster && !o.infrastructure && o.control_planes.empty() &&
+         o.deployments.empty() && o.machines.empty() && o.addons.empty();
+}
+
+// Replaces the record named like `record` in `records`, or appends it.
+template <typename R>
+void Put(std::vector<R>* records, R record) {
+  for (R& held : *records) {
+    if (held.meta.name == record.meta.name) {
+      held = std::move(record);
+      return;
+    }
+  }
+  records->push_back(std::move(record));
+}
+
+template <typename R>
+void Drop(std::vector<R>* records, const std::string& name) {
+  records->erase(
+      std::remove_if(records->begin(), records->end(),
+                     [&](const R& r) { return r.meta.name == name; }),
+      records->end());
+}
+
+bool IsAddon(const std::string& kind) {
+  return kind == "HelmRelease" || kind == "Manifests" ||
+         kind == "HelmChartProxy";
+}
+
+}  // namespace
+
+std::vector<kube::ResourceType> WatchedTypes() {
+  namespace k = kube::kinds;
+  return {k::kCluster,           k::kOpenStackCluster, k::kKubeadmControlPlane,
+          k::kMachineDeployment, k::kMachine,          k::kHelmRelease,
+          k::kManifests,         k::kHelmChartProxy};
+}
+
+template <typename F>
+void ObjectStore::Change(const std::string& key, F&& change) {
+  Entry& entry = clusters_[key];
+  change(&entry.objects);
+  if (Empty(entry.objects)) {
+    clusters_.erase(key);
+  } else {
+    entry.version = ++counter_;
+  }
+  changed_.SignalAll();
+}
+
+void ObjectStore::Upsert(const kube::ResourceType& type, const json& object) {
+  const std::string& kind = type.kind;
+  // Project outside the lock; only the insertion holds it.
+  std::string key, name;
+  std::function<void(ClusterObjects*)> put;
+  if (kind == "Cluster") {
+    auto r = ProjectCluster(object);
+    if (!r) return;
+    key = KeyOf(r->meta);
+    name = r->meta.name;
+    put = [r = std::move(*r)](ClusterObjects* o) mutable {
+      o->cluster = std::move(r);
+    };
+  } else if (kind == "OpenStackCluster") {
+    auto r = ProjectInfrastructure(object);
+    if (!r) return;
+    key = KeyOf(r->meta);
+    name = r->meta.name;
+    put = [r = std::move(*r)](ClusterObjects* o) mutable {
+      o->infrastructure = std::move(r);
+    };
+  } else if (kind == "KubeadmControlPlane") {
+    auto r = ProjectControlPlane(object);
+    if (!r) return;
+    key = KeyOf(r->meta);
+    name = r->meta.name;
+    put = [r = std::move(*r)](ClusterObjects* o) mutable {
+      Put(&o->control_planes, std::move(r));
+    };
+  } else if (kind == "MachineDeployment") {
+    auto r = ProjectMachineDeployment(object);
+    if (!r) return;
+    key = KeyOf(r->meta);
+    name = r->meta.name;
+    put = [r = std::move(*r)](ClusterObjects* o) mutable {
+      Put(&o->deployments, std::move(r));
+    };
+  } else if (kind == "Machine") {
+    auto r = ProjectMachine(object);
+    if (!r) return;
+    key = KeyOf(r->meta);
+    name = r->meta.name;
+    put = [r = std::move(*r)](ClusterObjects* o) mutable {
+      Put(&o->machines, std::move(r));
+    };
+  } else if (IsAddon(kind)) {
+    auto r = ProjectAddon(object);
+    if (!r) return;
+    r->kind = kind;  // list items need not carry their kind
+    key = KeyOf(r->meta);
+    name = r->meta.name;
+    put = [r = std::move(*r)](ClusterObjects* o) mutable {
+      for (AddonRecord& held : o->addons) {
+        if (held.meta.name == r.meta.name && held.kind == r.kind) {
+          held = std::move(r);
+          return;
+        }
+      }
+      o->addons.push_back(std::move(r));
+    };
+  } else {
+    return;
+  }
+  absl::MutexLock lock(&mu_);
+  auto stale = stale_.find(kind);
+  if (stale != stale_.end()) stale->second.erase(Held{key, name});
+  Change(key, put);
+}
+
+void ObjectStore::RemoveLocked(const std::string& kind, const std::string& key,
+                               const std::string& name) {
+  if (!clusters_.contains(key)) return;
+  Change(key, [&](ClusterObjects* o) {
+    if (kind == "Cluster") {
+      o->cluster.reset();
+    } else if (kind == "OpenStackCluster") {
+      o->infrastructure.reset();
+    } else if (kind == "KubeadmControlPlane") {
+      Drop(&o->control_planes, name);
+    } else if (kind == "MachineDeployment") {
+      Drop(&o->deployments, name);
+    } else if (kind == "Machine") {
+      Drop(&o->machines, name);
+    } else if (IsAddon(kind)) {
+      o->addons.erase(std::remove_if(o->addons.begin(), o->addons.end(),
+                                     [&](const AddonRecord& r) {
+                                       return r.kind == kind &&
+                                              r.meta.name == name;
+                                     }),
+                      o->addons.end());
+    }
+  });
+}
+
+void ObjectStore::Remove(const kube::ResourceType& type, const json& object) {
+  // The projection finds the cluster the object was grouped under.
+  std::optional<RecordMeta> meta;
+  const std::string& kind = type.kind;
+  if (kind == "Cluster") {
+    if (auto r = ProjectCluster(object)) meta = r->meta;
+  } else if (kind == "OpenStackCluster") {
+    if (auto r = ProjectInfrastructure(object)) meta = r->meta;
+  } else if (kind == "KubeadmControlPlane") {
+    if (auto r = ProjectControlPlane(object)) meta = r->meta;
+  } else if (kind == "MachineDeployment") {
+    if (auto r = ProjectMachineDeployment(object)) meta = r->meta;
+  } else if (kind == "Machine") {
+    if (auto r = ProjectMachine(object)) meta = r->meta;
+  } else if (IsAddon(kind)) {
+    if (auto r = ProjectAddon(object)) meta = r->meta;
+  }
+  if (!meta) return;
+  absl::MutexLock lock(&mu_);
+  RemoveLocked(kind, KeyOf(*meta), meta->name);
+}
+
+std::vector<ObjectStore::Held> ObjectStore::HeldOf(
+    const std::string& kind) const {
+  std::vector<Held> out;
+  for (const auto& [key, entry] : clusters_) {
+    const ClusterObjects& o = entry.objects;
+    auto add = [&](const RecordMeta& meta) {
+      out.emplace_back(key, meta.name);
+    };
+    if (kind == "Cluster" && o.cluster) add(o.cluster->meta);
+    if (kind == "OpenStackCluster" && o.infrastructure) {
+      add(o.infrastructure->meta);
+    }
+    if (kind == "KubeadmControlPlane") {
+      for (const auto& r : o.control_planes) add(r.meta);
+    }
+    if (kind == "MachineDeployment") {
+      for (const auto& r : o.deployments) add(r.meta);
+    }
+    if (kind == "Machine") {
+      for (const auto& r : o.machines) add(r.meta);
+    }
+    for (const auto& r : o.addons) {
+      if (r.kind == kind) add(r.meta);
+    }
+  }
+  return out;
+}
+
+void ObjectStore::BeginResync(const kube::ResourceType& type) {
+  absl::MutexLock lock(&mu_);
+  auto& stale = stale_[type.kind];
+  stale.clear();
+  for (Held& held : HeldOf(type.kind)) stale.insert(std::move(held));
+}
+
+void ObjectStore::EndResync(const kube::ResourceType& type) {
+  absl::MutexLock lock(&mu_);
+  auto it = stale_.find(type.kind);
+  if (it == stale_.end()) return;
+  for (const Held& held : it->second) {
+    RemoveLocked(type.kind, held.first, held.second);
+  }
+  stale_.erase(it);
+}
+
+void ObjectStore::AbortResync(const kube::ResourceType& type) {
+  absl::MutexLock lock(&mu_);
+  stale_.erase(type.kind);
+}
+
+ObjectStore::View ObjectStore::Snapshot(const std::string& ns,
+                                        const std::string& release) const {
+  View view;
+  absl::ReaderMutexLock lock(&mu_);
+  auto it = clusters_.find(absl::StrCat(ns, "/", release));
+  if (it == clusters_.end()) return view;
+  view.objects = it->second.objects;
+  view.version = it->second.version;
+  return view;
+}
+
+uint64_t ObjectStore::WaitForChange(const std::string& ns,
+                                    const std::string& release, uint64_t seen,
+                                    absl::Time deadline) const {
+  const std::string key = absl::StrCat(ns, "/", release);
+  absl::MutexLock lock(&mu_);
+  auto version = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    auto it = clusters_.find(key);
+    return it == clusters_.end() ? uint64_t{0} : it->second.version;
+  };
+  while (version() == seen) {
+    if (changed_.WaitWithDeadline(&mu_, deadline)) break;
+  }
+  return version();
+}
+
+size_t ObjectStore::ClusterCount() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return clusters_.size();
+}
+
+size_t ObjectStore::RecordCount() const {
+  absl::ReaderMutexLock lock(&mu_);
+  size_t n = 0;
+  for (const auto& [key, entry] : clusters_) {
+    const ClusterObjects& o = entry.objects;
+    n += (o.cluster ? 1 : 0) + (o.infrastructure ? 1 : 0) +
+         o.control_planes.size() + o.deployments.size() + o.machines.size() +
+         o.addons.size();
+  }
+  return n;
+}
+
+}  // namespace capi_bridge::status

@@ -1,0 +1,278 @@
+"""Cluster status end to end: bridge server (watch cache) + real helm +
+simulator with its CAPI progression and fault knobs.
+
+Each test asks the bridge what Magnum would ask (GetClusterStatus with the
+status Magnum holds, or WatchClusterStatus) and checks the answer a user
+would see: the status, its reason, addresses, counts, health; and that the
+answers come from the cache, stay fresh through watch cuts, compaction
+(410 Gone) and an API outage.
+"""
+
+import time
+import unittest
+
+from tests.integration.harness import (Environment, credential, driver_pb2,
+                                       example_spec, grpc)
+
+Status = driver_pb2.Status
+
+
+def status_name(value):
+    return driver_pb2.Status.Name(value)
+
+
+class StatusTest(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.env = Environment(step_seconds=0.2)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.env.close()
+
+    def create(self, n, name):
+        spec = example_spec(**{"cluster.uuid": "44444444-aaaa-4bbb-8ccc-"
+                                               "%012d" % n,
+                               "cluster.name": name})
+        created = self.env.stub.CreateCluster(driver_pb2.CreateClusterRequest(
+            spec=spec, credential=credential()), timeout=120)
+        spec.cluster.stack_id = created.release_name
+        return spec, created.namespace
+
+    def get(self, spec, current):
+        return self.env.stub.GetClusterStatus(
+            driver_pb2.GetClusterStatusRequest(spec=spec,
+                                               current_status=current),
+            timeout=10)
+
+    def wait_status(self, spec, current, want, timeout=30):
+        deadline = time.monotonic() + timeout
+        while True:
+            status = self.get(spec, current)
+            if status_name(status.status) == want:
+                return status
+            if time.monotonic() > deadline:
+                self.fail("status stayed %s (%s), wanted %s" % (
+                    status_name(status.status), status.status_reason, want))
+            time.sleep(0.1)
+
+    def test_watch_streams_progress_until_create_complete(self):
+        spec, ns = self.create(1, "watched")
+        seen = []
+        for status in self.env.stub.WatchClusterStatus(
+                driver_pb2.GetClusterStatusRequest(
+                    spec=spec, current_status="CREATE_IN_PROGRESS"),
+                timeout=60):
+            seen.append(status)
+        self.assertGreater(len(seen), 2, [s.status_reason for s in seen])
+        self.assertEqual([status_name(s.status) for s in seen[:-1]],
+                         ["CREATE_IN_PROGRESS"] * (len(seen) - 1))
+        reasons = " | ".join(s.status_reason for s in seen)
+        self.assertIn("cluster condition", reasons)
+        final = seen[-1]
+        self.assertEqual(status_name(final.status), "CREATE_COMPLETE")
+        self.assertEqual(final.status_reason, "")
+        self.assertRegex(final.api_address, r"^https://203\.0\.113\.\d+:6443$")
+        self.assertEqual(final.coe_version, "v1.34.3")
+        self.assertEqual(len(final.master_addresses), 1)
+        self.assertEqual(len(final.node_addresses), 2)
+        groups = {g.name: g for g in final.node_groups}
+        self.assertEqual(groups["default-worker"].ready_nodes, 2)
+        self.assertEqual(groups["default-worker"].desired_nodes, 2)
+        self.assertTrue(groups["default-master"].present)
+        self.assertEqual(driver_pb2.HealthStatus.Name(final.health_status),
+                         "HEALTHY", dict(final.health_status_reason))
+
+    def test_steady_state_status_sends_no_request(self):
+        spec, ns = self.create(2, "steady")
+        self.wait_status(spec, "CREATE_IN_PROGRESS", "CREATE_COMPLETE")
+        before = self.env.requests_seen()
+        for _ in range(50):
+            status = self.get(spec, "CREATE_IN_PROGRESS")
+            self.assertEqual(status_name(status.status), "CREATE_COMPLETE")
+        self.assertEqual(self.env.requests_seen() - before, 0)
+
+    def test_update_completes_only_at_the_requested_count(self):
+        spec, ns = self.create(3, "scaled")
+        self.wait_status(spec, "CREATE_IN_PROGRESS", "CREATE_COMPLETE")
+        spec.node_groups[1].node_count = 4
+        self.env.stub.UpdateCluster(driver_pb2.UpdateClusterRequest(
+            spec=spec), timeout=60)
+        # Right after the verb the group is not at 4: in progress.
+        first = self.get(spec, "UPDATE_IN_PROGRESS")
+        self.assertEqual(status_name(first.status), "UPDATE_IN_PROGRESS")
+        self.assertIn("default-worker", first.status_reason)
+        done = self.wait_status(spec, "UPDATE_IN_PROGRESS", "UPDATE_COMPLETE")
+        self.assertEqual(len(done.node_addresses), 4)
+        self.assertEqual({g.name: g.ready_nodes for g in done.node_groups},
+                         {"default-master": 1, "default-worker": 4})
+
+    def test_infrastructure_failure_is_create_failed_with_reason(self):
+        self.env.fault(capi={"openstack_cluster_failure": "broken-infra"})
+        try:
+            spec = example_spec(**{"cluster.uuid": "44444444-aaaa-4bbb-8ccc-"
+                                                   "000000000004",
+                                   "cluster.name": "broken-infra",
+                                   "cluster.stack_id": "broken-infra"})
+            created = self.env.stub.CreateCluster(
+                driver_pb2.CreateClusterRequest(spec=spec,
+                                                credential=credential()),
+                timeout=120)
+            self.assertEqual(created.release_name, "broken-infra")
+            failed = self.wait_status(spec, "CREATE_IN_PROGRESS",
+                                      "CREATE_FAILED")
+        finally:
+            self.env.fault(capi={"openstack_cluster_failure": None})
+        self.assertIn("infrastructure (OpenStackCluster broken-infra)",
+                      failed.status_reason)
+        self.assertNotEqual(failed.health_status_reason["infrastructure"],
+                            "Ready")
+
+    def test_failed_node_group_and_failed_addon(self):
+        spec, ns = self.create(5, "half-broken")
+        release = spec.cluster.stack_id
+        self.env.fault(capi={
+            "machine_deployment_failed": release + "-default-worker"})
+        try:
+            failed = self.wait_status(spec, "CREATE_IN_PROGRESS",
+                                      "CREATE_FAILED")
+        finally:
+            self.env.fault(capi={"machine_deployment_failed": None})
+        self.assertIn("node group default-worker", failed.status_reason)
+        self.assertIn("No valid host was found", failed.status_reason)
+        groups = {g.name: g for g in failed.node_groups}
+        self.assertEqual(status_name(groups["default-worker"].status),
+                         "CREATE_FAILED")
+
+        spec2, ns2 = self.create(6, "bad-addon")
+        addons = self.env.names("HelmRelease", ns2,
+                                "addons.stackhpc.com/cluster=" +
+                                spec2.cluster.stack_id)
+        self.assertTrue(addons)
+        self.env.fault(capi={"addon_failed": addons[0]})
+        try:
+            failed = self.wait_status(spec2, "CREATE_IN_PROGRESS",
+                                      "CREATE_FAILED")
+        finally:
+            self.env.fault(capi={"addon_failed": None})
+        self.assertIn("addon %s: phase Failed" % addons[0],
+                      failed.status_reason)
+
+    def test_delete_completes_and_removes_the_secrets(self):
+        spec, ns = self.create(7, "doomed")
+        self.wait_status(spec, "CREATE_IN_PROGRESS", "CREATE_COMPLETE")
+        self.env.stub.DeleteCluster(driver_pb2.DeleteClusterRequest(
+            spec=spec), timeout=60)
+        during = self.get(spec, "DELETE_IN_PROGRESS")
+        self.assertEqual(status_name(during.status), "DELETE_IN_PROGRESS")
+        self.assertIn("deleting", during.status_reason)
+        self.wait_status(spec, "DELETE_IN_PROGRESS", "DELETE_COMPLETE")
+        self.assertEqual(self.env.names(
+            "Secret", ns, "magnum.openstack.org/cluster-uuid=" +
+            spec.cluster.uuid), [])
+
+    def test_bad_current_status_names_the_field(self):
+        spec, ns = self.create(8, "asked-badly")
+        with self.assertRaises(grpc.RpcError) as bad:
+            self.get(spec, "ROLLING")
+        self.assertEqual(bad.exception.code(),
+                         grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertIn('current_status: "ROLLING"', bad.exception.details())
+        self.assertIn("UPDATE_IN_PROGRESS", bad.exception.details())
+
+
+class CacheResilienceTest(unittest.TestCase):
+    """The watch cache through cut watches, compaction and an outage: no
+    stale answers once the API is back."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.env = Environment(step_seconds=0.2)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.env.close()
+
+    def setUp(self):
+        self.helper = StatusTest()
+        self.helper.env = self.env
+
+    def scale_and_wait(self, spec, count):
+        spec.node_groups[1].node_count = count
+        self.env.stub.UpdateCluster(driver_pb2.UpdateClusterRequest(
+            spec=spec), timeout=60)
+        return self.helper.wait_status(spec, "UPDATE_IN_PROGRESS",
+                                       "UPDATE_COMPLETE")
+
+    def test_watch_cut_and_compaction_then_fresh_answers(self):
+        spec, ns = self.helper.create(11, "resilient")
+        self.helper.wait_status(spec, "CREATE_IN_PROGRESS", "CREATE_COMPLETE")
+        # A cut resumes from the last version; compaction forces a relist.
+        self.env.fault(watch_cut=True)
+        done = self.scale_and_wait(spec, 3)
+        self.assertEqual(len(done.node_addresses), 3)
+        self.env.fault(compact=True, watch_cut=True)
+        done = self.scale_and_wait(spec, 1)
+        self.assertEqual(len(done.node_addresses), 1)
+        self.assertEqual({g.name: g.ready_nodes for g in done.node_groups},
+                         {"default-master": 1, "default-worker": 1})
+
+    def test_api_down_for_a_while(self):
+        spec, ns = self.helper.create(12, "outage")
+        release = spec.cluster.stack_id
+        self.helper.wait_status(spec, "CREATE_IN_PROGRESS", "CREATE_COMPLETE")
+        self.env.fault(errors=[{"code": 503, "count": 1000000}],
+                       watch_cut=True)
+        try:
+            # The cache still answers with what it last knew.
+            status = self.helper.get(spec, "CREATE_COMPLETE")
+            self.assertEqual(len(status.node_addresses), 2)
+            # Meanwhile the workers are scaled behind the bridge's back
+            # (as kubectl scale would) and the controllers act on it.
+            from tests.support.kube_sim import resources
+            md = resources.BY_KIND[("cluster.x-k8s.io", "MachineDeployment")]
+            self.env.sim.store.patch(
+                md, ns, release + "-default-worker",
+                "application/merge-patch+json", {"spec": {"replicas": 3}})
+            self.env.wait_for(lambda: len(self.env.objects(
+                "Machine", ns, "cluster.x-k8s.io/deployment-name=%s-"
+                "default-worker" % release)) == 3, what="third machine")
+            time.sleep(1.5)  # several failed reconnects
+        finally:
+            self.env.fault(clear=True)
+        # Once the API is back the cache catches up: no stale answer.
+        deadline = time.monotonic() + 20
+        while True:
+            status = self.helper.get(spec, "CREATE_COMPLETE")
+            if len(status.node_addresses) == 3:
+                break
+            self.assertLess(time.monotonic(), deadline, "stale cache")
+            time.sleep(0.1)
+
+
+class DirectReadTest(unittest.TestCase):
+    """status.watch_cache: false reads the API on each call, same answers."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.env = Environment(step_seconds=0.2,
+                              extra_config="status:\n  watch_cache: false\n")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.env.close()
+
+    def test_same_rules_without_the_cache(self):
+        helper = StatusTest()
+        helper.env = self.env
+        spec, ns = helper.create(21, "uncached")
+        before = self.env.requests_seen()
+        done = helper.wait_status(spec, "CREATE_IN_PROGRESS",
+                                  "CREATE_COMPLETE")
+        self.assertGreater(self.env.requests_seen(), before)
+        self.assertEqual(len(done.node_addresses), 2)
+
+
+if __name__ == "__main__":
+    unittest.main()
