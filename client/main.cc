@@ -12,6 +12,7 @@
 #include "client/connection.h"
 #include "client/lifecycle_commands.h"
 #include "client/spec_file.h"
+#include "client/status_commands.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "magnum/capi/bridge/v1/driver.grpc.pb.h"
@@ -128,6 +129,8 @@ int main(int argc, char** argv) {
 
   std::function<int()> run_lifecycle =
       capi_bridge::client::AddLifecycleCommands(&app, &o);
+  std::function<int()> run_status =
+      capi_bridge::client::AddStatusCommands(&app, &o);
 
   try {
     app.parse(argc, argv);
@@ -138,5 +141,6 @@ int main(int argc, char** argv) {
   if (render->parsed()) return RunRender(o, spec_path, chart_version, format);
   if (health->parsed()) return RunHealth(o, service);
   int rc = run_lifecycle();
+  if (rc < 0) rc = run_status();
   return rc >= 0 ? rc : kUsage;
 }

@@ -87,8 +87,14 @@ out=$("$cli" --address "$address" create --spec "$work/spec.yaml" \
 echo "$out"
 release=$(echo "$out" | sed -n 's/.*release \([^ ]*\) in namespace \([^ ,]*\).*/\1/p')
 namespace=$(echo "$out" | sed -n 's/.*release \([^ ]*\) in namespace \([^ ,]*\).*/\2/p')
-progress() { /usr/bin/python3 client/examples/progress.py "$work/kubeconfig" "$namespace" "$release"; }
-for i in 1 2 3 4 5; do sleep 1; echo "t+${i}s"; progress; done
+echo
+echo "== capi-bridge watch --current CREATE_IN_PROGRESS (live progress; exits 0 when complete)"
+"$cli" --address "$address" watch --spec "$work/spec.yaml" --stack-id "$release" \
+  --current CREATE_IN_PROGRESS
+echo
+echo "== capi-bridge status"
+"$cli" --address "$address" status --spec "$work/spec.yaml" --stack-id "$release" \
+  --current CREATE_COMPLETE
 echo
 echo "== the same create again (idempotent; helm is skipped)"
 "$cli" --address "$address" create --spec "$work/spec.yaml" \
@@ -97,7 +103,11 @@ echo
 echo "== capi-bridge resize --node-group default-worker --node-count 4"
 "$cli" --address "$address" resize --spec "$work/spec.yaml" --stack-id "$release" \
   --node-group default-worker --node-count 4
-for i in 1 2; do sleep 1; echo "t+${i}s"; progress; done
+# Magnum now holds 4 for the group; the status is evaluated against that.
+awk '/name: default-worker/{w=1} w && /node_count:/{sub(/[0-9]+/, "4"); w=0} {print}' \
+  "$work/spec.yaml" >"$work/spec4.yaml"
+"$cli" --address "$address" watch --spec "$work/spec4.yaml" --stack-id "$release" \
+  --current UPDATE_IN_PROGRESS
 echo
 echo "== capi-bridge upgrade --kube-version v1.36.0 (two minor versions: refused)"
 "$cli" --address "$address" upgrade --spec "$work/spec.yaml" --stack-id "$release" \
@@ -105,4 +115,5 @@ echo "== capi-bridge upgrade --kube-version v1.36.0 (two minor versions: refused
 echo
 echo "== capi-bridge delete"
 "$cli" --address "$address" delete --spec "$work/spec.yaml" --stack-id "$release"
-for i in 1 2 3; do sleep 1; echo "t+${i}s"; progress; done
+"$cli" --address "$address" watch --spec "$work/spec4.yaml" --stack-id "$release" \
+  --current DELETE_IN_PROGRESS

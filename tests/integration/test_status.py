@@ -8,11 +8,16 @@ answers come from the cache, stay fresh through watch cuts, compaction
 (410 Gone) and an API outage.
 """
 
+import json
+import os
+import subprocess
 import time
 import unittest
 
-from tests.integration.harness import (Environment, credential, driver_pb2,
-                                       example_spec, grpc)
+from google.protobuf import json_format
+
+from tests.integration.harness import (CLI, Environment, credential,
+                                       driver_pb2, example_spec, grpc)
 
 Status = driver_pb2.Status
 
@@ -180,6 +185,72 @@ class StatusTest(unittest.TestCase):
                          grpc.StatusCode.INVALID_ARGUMENT)
         self.assertIn('current_status: "ROLLING"', bad.exception.details())
         self.assertIn("UPDATE_IN_PROGRESS", bad.exception.details())
+
+
+class CliTest(unittest.TestCase):
+    """`capi-bridge status` and `capi-bridge watch` as an operator runs
+    them."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.env = Environment(step_seconds=0.2)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.env.close()
+
+    def cli(self, spec, *args):
+        path = os.path.join(self.env.dir, "spec-%s.json" %
+                            spec.cluster.stack_id)
+        with open(path, "w") as f:
+            f.write(json_format.MessageToJson(
+                spec, preserving_proto_field_name=True))
+        return subprocess.run(
+            [CLI, "--insecure", "--address", self.env.address] +
+            list(args) + ["-s", path], capture_output=True, text=True,
+            timeout=120)
+
+    def test_watch_then_status(self):
+        helper = StatusTest()
+        helper.env = self.env
+        spec, ns = helper.create(31, "cli-watched")
+        watched = self.cli(spec, "watch", "--current", "CREATE_IN_PROGRESS")
+        self.assertEqual(watched.returncode, 0, watched.stderr)
+        lines = watched.stdout.strip().splitlines()
+        self.assertGreater(len(lines), 2, watched.stdout)
+        # Piped: one plain line per change, no terminal control codes.
+        self.assertNotIn("\033", watched.stdout)
+        self.assertRegex(lines[0], r"^\d\d:\d\d:\d\d CREATE_IN_PROGRESS "
+                                   r"default-master \d/1 default-worker "
+                                   r"\d/2")
+        self.assertRegex(lines[-1], r"CREATE_COMPLETE default-master 1/1 "
+                                    r"default-worker 2/2$")
+
+        table = self.cli(spec, "status", "--current", "CREATE_COMPLETE")
+        self.assertEqual(table.returncode, 0, table.stderr)
+        self.assertRegex(table.stdout, r"status\s+CREATE_COMPLETE")
+        self.assertRegex(table.stdout, r"health\s+HEALTHY")
+        self.assertRegex(table.stdout,
+                         r"default-worker\s+CREATE_COMPLETE\s+2/2\s+10\.")
+        as_json = self.cli(spec, "status", "-o", "json")
+        self.assertEqual(json.loads(as_json.stdout)["coe_version"], "v1.34.3")
+        as_yaml = self.cli(spec, "status", "-o", "yaml")
+        self.assertIn('coe_version: "v1.34.3"', as_yaml.stdout)
+
+    def test_watch_exits_non_zero_on_failure(self):
+        helper = StatusTest()
+        helper.env = self.env
+        spec, ns = helper.create(32, "cli-failing")
+        self.env.fault(capi={"machine_deployment_failed":
+                             spec.cluster.stack_id + "-default-worker"})
+        try:
+            watched = self.cli(spec, "watch", "--current",
+                               "CREATE_IN_PROGRESS")
+        finally:
+            self.env.fault(capi={"machine_deployment_failed": None})
+        self.assertEqual(watched.returncode, 1, watched.stdout)
+        self.assertIn("CREATE_FAILED: node group default-worker",
+                      watched.stderr)
 
 
 class CacheResilienceTest(unittest.TestCase):
