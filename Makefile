@@ -22,7 +22,7 @@ APT_PACKAGES := cmake g++ make pkg-config ca-certificates unzip openssl \
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps helm build test demo bench bench-create format clean
+.PHONY: all deps helm build test demo bench bench-create bench-status format clean
 
 all: build
 
@@ -63,9 +63,13 @@ demo: build
 bench: build
 	$(BUILD_DIR)/tests/bench/render_bench
 	$(MAKE) bench-create
+	$(MAKE) bench-status
 
 bench-create: build
 	CAPI_BRIDGE_BUILD_DIR=$(abspath $(BUILD_DIR)) /usr/bin/python3 tests/bench/create_bench.py --clusters 30
+
+bench-status: build
+	CAPI_BRIDGE_BUILD_DIR=$(abspath $(BUILD_DIR)) /usr/bin/python3 tests/bench/status_bench.py --clusters 1000 --memory-clusters 10000
 
 format:
 	clang-format -i $$(git ls-files '*.h' '*.cc')

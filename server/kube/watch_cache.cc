@@ -1,5 +1,7 @@
 #include "server/kube/watch_cache.h"
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <utility>
 
@@ -128,6 +130,9 @@ void WatchCache::Run(Loop* loop) {
       continue;
     }
     sink_->EndResync(type);
+    // A large list leaves its parse buffers freed but mapped (glibc keeps
+    // them for reuse); hand them back so RSS reflects what is held.
+    malloc_trim(0);
     note([](WatchState& s) {
       s.absent = false;
       s.synced = true;

@@ -53,6 +53,13 @@ bool FillMeta(const json& object, std::initializer_list<const char*> labels,
   return !meta->cluster.empty();
 }
 
+// True conditions whose presence status reads.
+bool KeepWhenTrue(const std::string& type) {
+  return type == "Ready" || type == "Available" ||
+         type == "InfrastructureReady" || type == "ControlPlaneReady" ||
+         type == "ControlPlaneAvailable";
+}
+
 std::vector<Condition> Conditions(const json& status, bool only_not_true) {
   std::vector<Condition> out;
   const json& list = Child(status, "conditions");
@@ -63,17 +70,25 @@ std::vector<Condition> Conditions(const json& status, bool only_not_true) {
     std::string state = Text(c, "status");
     condition.is_true = state == "True";
     condition.unknown = state == "Unknown";
-    if (condition.type.empty() || (only_not_true && condition.is_true)) {
+    if (condition.type.empty()) continue;
+    if (condition.is_true &&
+        (only_not_true || !KeepWhenTrue(condition.type))) {
       continue;
     }
     if (!condition.is_true) {
-      condition.severity = Text(c, "severity");
-      condition.reason = Text(c, "reason");
-      condition.message = Text(c, "message");
+      condition.detail = std::make_shared<const ConditionDetail>(
+          ConditionDetail{Text(c, "severity"), Text(c, "reason"),
+                          Text(c, "message")});
     }
     out.push_back(std::move(condition));
   }
+  out.shrink_to_fit();
   return out;
+}
+
+const std::string& Empty() {
+  static const std::string kEmpty;
+  return kEmpty;
 }
 
 constexpr const char* kClusterNameLabel = "cluster.x-k8s.io/cluster-name";
@@ -81,6 +96,16 @@ constexpr const char* kChartClusterLabel = "capi.stackhpc.com/cluster";
 constexpr const char* kAddonClusterLabel = "addons.stackhpc.com/cluster";
 
 }  // namespace
+
+const std::string& Condition::severity() const {
+  return detail ? detail->severity : Empty();
+}
+const std::string& Condition::reason() const {
+  return detail ? detail->reason : Empty();
+}
+const std::string& Condition::message() const {
+  return detail ? detail->message : Empty();
+}
 
 const Condition* FindCondition(const std::vector<Condition>& conditions,
                                const std::string& type) {

@@ -11,6 +11,7 @@
 #define CAPI_BRIDGE_SERVER_STATUS_CAPI_RECORDS_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,13 +21,25 @@
 
 namespace capi_bridge::status {
 
-struct Condition {
-  std::string type;
-  bool is_true = false;
-  bool unknown = false;  // status "Unknown"
+// Why a condition is not True (shared between copies of a record).
+struct ConditionDetail {
   std::string severity;  // "Error", "Warning", "Info" or ""
   std::string reason;
   std::string message;
+};
+
+// A condition. True ones are kept only for the types status asks about
+// (Ready, Available, InfrastructureReady, ControlPlaneReady,
+// ControlPlaneAvailable); all others only while they are not True.
+struct Condition {
+  std::string type;
+  bool is_true = false;
+  bool unknown = false;                           // status "Unknown"
+  std::shared_ptr<const ConditionDetail> detail;  // null when True
+
+  const std::string& severity() const;
+  const std::string& reason() const;
+  const std::string& message() const;
 };
 
 // What every record carries.

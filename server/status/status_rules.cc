@@ -86,8 +86,8 @@ bool NegativePolarity(const std::string& type) {
 
 std::string Explain(const Condition& c) {
   std::string out = c.type;
-  if (!c.reason.empty()) absl::StrAppend(&out, ": ", c.reason);
-  if (!c.message.empty()) absl::StrAppend(&out, ": ", c.message);
+  if (!c.reason().empty()) absl::StrAppend(&out, ": ", c.reason());
+  if (!c.message().empty()) absl::StrAppend(&out, ": ", c.message());
   return out;
 }
 
@@ -100,7 +100,7 @@ std::string Failure(const std::string& reason, const std::string& message) {
 // The first condition reporting an error, or nullptr.
 const Condition* ErrorCondition(const std::vector<Condition>& conditions) {
   for (const Condition& c : conditions) {
-    if (!c.is_true && !NegativePolarity(c.type) && c.severity == "Error") {
+    if (!c.is_true && !NegativePolarity(c.type) && c.severity() == "Error") {
       return &c;
     }
   }
@@ -127,6 +127,17 @@ std::string MachineFailure(const MachineRecord& m) {
   }
   return failure.empty() ? ""
                          : absl::StrCat("machine ", m.meta.name, ": ", failure);
+}
+
+// Exactly `want` Machines, all Running. Machines are watched apart from
+// their owners, so an owner's counts can run ahead of what the Machines
+// show (a new one without its node yet, a surplus one not yet gone).
+bool AllRunning(const std::vector<const MachineRecord*>& machines, int want) {
+  if (static_cast<int>(machines.size()) != want) return false;
+  for (const MachineRecord* m : machines) {
+    if (m->phase != "Running") return false;
+  }
+  return true;
 }
 
 GroupView ControlPlaneView(const ControlPlaneRecord* kcp,
@@ -162,7 +173,7 @@ GroupView ControlPlaneView(const ControlPlaneRecord* kcp,
                 kcp->replicas == kcp->updated && kcp->updated == kcp->ready;
   bool version =
       kcp->desired_version.empty() || kcp->version == kcp->desired_version;
-  const bool machines_agree = static_cast<int>(machines.size()) == kcp->desired;
+  const bool machines_agree = AllRunning(machines, kcp->desired);
   if (counts && version && machines_agree &&
       (ready == nullptr || ready->is_true)) {
     view.state = State::kReady;
@@ -234,9 +245,7 @@ GroupView WorkerView(const v1::NodeGroup& group,
   int want = md->desired.value_or(md->replicas);
   bool requested = md->autoscaled || !md->desired.has_value() ||
                    *md->desired == group.node_count();
-  // The Machines themselves must agree (they are watched apart from the
-  // MachineDeployment, and a scale-down is done when the surplus is gone).
-  const bool machines_agree = static_cast<int>(machines.size()) == want;
+  const bool machines_agree = AllRunning(machines, want);
   if (md->phase == "Running" && requested && md->ready == want &&
       md->replicas == want && md->updated >= want && machines_agree) {
     view.state = State::kReady;
@@ -247,7 +256,8 @@ GroupView WorkerView(const v1::NodeGroup& group,
                              " machines ready",
                              md->phase.empty() ? "" : ", phase " + md->phase);
   if (md->ready == want && !machines_agree) {
-    absl::StrAppend(&view.reason, ", ", machines.size(), " machines exist");
+    absl::StrAppend(&view.reason, ", ", machines.size(),
+                    " Machines seen, not all Running");
   }
   return view;
 }
@@ -485,7 +495,7 @@ v1::ClusterStatus EvaluateStatus(const StatusInput& input) {
       const Condition* ready = FindCondition(addon.conditions, "Ready");
       if (ready != nullptr && ready->is_true) {
         ++addons_deployed;
-      } else if (ready != nullptr && ready->severity == "Error") {
+      } else if (ready != nullptr && ready->severity() == "Error") {
         failures.push_back(
             absl::StrCat("addon ", addon.meta.name, ": ", Explain(*ready)));
       } else {

@@ -417,11 +417,11 @@ class Store:
             except Exception:
                 raise ApiError(400, "BadRequest", "continue key is not valid")
         with self.lock:
-            items = []
-            for key in sorted(self.objects):
+            matched = []
+            for key in sorted(k for k in self.objects
+                              if (k[0], k[1]) == (resource.group,
+                                                  resource.plural)):
                 g, plural, ns, name = key
-                if (g, plural) != (resource.group, resource.plural):
-                    continue
                 if namespace and ns != namespace:
                     continue
                 if start_after is not None and (ns, name) <= start_after:
@@ -431,19 +431,21 @@ class Store:
                     continue
                 if not fields_ok(obj):
                     continue
-                items.append(copy.deepcopy(obj))
+                matched.append(key)
+            page = matched[:limit] if limit else matched
             result = {"kind": resource.kind + "List",
                       "apiVersion": resources.api_version(resource),
                       "metadata": {"resourceVersion": str(self.revision)},
-                      "items": items}
-            if limit and len(items) > limit:
-                result["items"] = items[:limit]
-                last = items[limit - 1]["metadata"]
+                      "items": [copy.deepcopy(self.objects[k])
+                                for k in page]}
+            if limit and len(matched) > limit:
+                last = result["items"][-1]["metadata"]
                 result["metadata"]["continue"] = base64.b64encode(json.dumps(
                     {"rv": self.revision,
                      "after": [last.get("namespace", ""), last["name"]]}
                 ).encode()).decode()
-                result["metadata"]["remainingItemCount"] = len(items) - limit
+                result["metadata"]["remainingItemCount"] = \
+                    len(matched) - limit
             return result
 
     # -- writes

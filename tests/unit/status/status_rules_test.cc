@@ -297,7 +297,12 @@ TEST_CASE("StatusRules: cluster status, row by row") {
        },
        v1::UPDATE_IN_PROGRESS,
        "node group default-worker: 1/1 machines ready, phase Running, 2 "
-       "machines exist"},
+       "Machines seen, not all Running"},
+      {"a new Machine not Running yet", v1::CREATE_IN_PROGRESS,
+       [](World* w, v1::ClusterSpec*) {
+         w->machines[2]["status"] = {{"phase", "Provisioning"}};
+       },
+       v1::CREATE_IN_PROGRESS, "2 Machines seen, not all Running"},
       {"requested count not yet applied", v1::UPDATE_IN_PROGRESS,
        [](World*, v1::ClusterSpec* spec) {
          spec->mutable_node_groups(1)->set_node_count(3);
