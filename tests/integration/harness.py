@@ -88,7 +88,9 @@ class Environment:
     """Simulator + chart repository + bridge server, started together."""
 
     def __init__(self, step_seconds=0.2, chart_versions=("0.27.0",),
-                 extra_config=""):
+                 extra_config="", oci=False):
+        """`oci`: the bridge takes the chart from the simulator's OCI
+        registry instead of its HTTP chart repository."""
         self.tmp = tempfile.TemporaryDirectory(prefix="bridge-it-")
         self.dir = self.tmp.name
         charts = os.path.join(self.dir, "charts")
@@ -99,13 +101,16 @@ class Environment:
         self.config_path = os.path.join(self.dir, "bridge.yaml")
         with open(self.config_path, "w") as f:
             f.write("listen: 127.0.0.1:0\ninsecure: true\n"
-                    "chart:\n  repo: %s\n"
+                    "chart:\n%s"
                     "management:\n  kubeconfig: %s\n"
                     "  deletion_poll_seconds: 1\n"
                     "  max_attempts: 4\n"
                     "helm:\n  binary: %s\n  cache_dir: %s\n  "
                     "timeout_seconds: 60\n%s" % (
-                        self.sim.chart_url, self.sim.kubeconfig, HELM,
+                        ("  repo: \"\"\n  name: %s/openstack-cluster\n" %
+                         self.sim.oci_url) if oci else
+                        "  repo: %s\n" % self.sim.chart_url,
+                        self.sim.kubeconfig, HELM,
                         os.path.join(self.dir, "cache"), extra_config))
         self.server = subprocess.Popen(
             [SERVER, "--config", self.config_path], stdout=subprocess.PIPE,

@@ -288,6 +288,37 @@ class LifecycleTest(unittest.TestCase):
         self.assertIn("ca_certificates", result.stderr)  # the CA warning
 
 
+class OciChartTest(unittest.TestCase):
+    """chart.name as an oci:// reference: pulled from the registry once."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.env = Environment(oci=True)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.env.close()
+
+    def test_create_from_an_oci_registry(self):
+        env = self.env
+        releases = []
+        for n in (1, 2):
+            spec = example_spec(**{"cluster.uuid": "99999999-aaaa-4bbb-8ccc-"
+                                                   "00000000000%d" % n,
+                                   "cluster.name": "oci%d" % n})
+            created = env.stub.CreateCluster(driver_pb2.CreateClusterRequest(
+                spec=spec, credential=credential()), timeout=120)
+            self.assertEqual(created.chart_version, "0.27.0")
+            self.assertEqual(env.helm_revision(created.release_name,
+                                               created.namespace), 1)
+            releases.append(created.release_name)
+        self.assertEqual(len(env.names("Cluster", "")), 2)
+        pulls = env.sim.registry_downloads()
+        self.assertEqual(pulls.get(
+            "/v2/charts/openstack-cluster/manifests/0.27.0"), 1, pulls)
+        self.assertEqual(env.sim.chart_downloads(), {})
+
+
 class FaultTest(unittest.TestCase):
     """Faults of the management cluster: retried, or a clear error with
     nothing half-applied."""

@@ -26,7 +26,7 @@ def main():
                     args.chart_dir, verbose=args.verbose).start()
     line = "kube-sim ready kubeconfig=%s url=%s" % (sim.kubeconfig, sim.url)
     if sim.chart_url:
-        line += " charts=%s" % sim.chart_url
+        line += " charts=%s oci=%s" % (sim.chart_url, sim.oci_url)
     print(line, flush=True)
     signal.sigwait([signal.SIGINT, signal.SIGTERM])
     sim.stop()

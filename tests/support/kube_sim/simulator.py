@@ -11,6 +11,7 @@ import tempfile
 import threading
 import urllib.parse
 
+from . import oci_registry
 from .controllers import Controllers
 from .server import Faults, Handler, Stats, ThreadingServer
 from .store import Store
@@ -76,6 +77,7 @@ class Simulator:
         self.chart_dir = chart_dir
         self.port = 0
         self.chart_url = ""
+        self.oci_url = ""
         self.kubeconfig = os.path.join(workdir, "kubeconfig")
         self.ca_file = None
         self._servers = []
@@ -102,6 +104,11 @@ class Simulator:
             self.chart_url = "http://127.0.0.1:%d" % charts.server_address[1]
             self._servers.append(charts)
             threading.Thread(target=charts.serve_forever, daemon=True).start()
+            registry = oci_registry.serve(directory)
+            self._registry = registry
+            self.oci_url = "oci://127.0.0.1:%d/charts" % \
+                registry.server_address[1]
+            self._servers.append(registry)
         self.controllers.start()
         self.write_kubeconfig(self.kubeconfig)
         return self
@@ -111,6 +118,13 @@ class Simulator:
             return {}
         with self._chart_server.lock:
             return dict(self._chart_server.downloads)
+
+    def registry_downloads(self):
+        """Requests the OCI registry served, by path."""
+        if not self.chart_dir:
+            return {}
+        with self._registry.registry.lock:
+            return dict(self._registry.registry.downloads)
 
     @property
     def url(self):
