@@ -26,15 +26,9 @@ def status_name(value):
     return driver_pb2.Status.Name(value)
 
 
-class StatusTest(unittest.TestCase):
-
-    @classmethod
-    def setUpClass(cls):
-        cls.env = Environment(step_seconds=0.2)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.env.close()
+class StatusCalls:
+    """What the tests ask the bridge, as Magnum would; `env` is set by the
+    test class."""
 
     def create(self, n, name):
         spec = example_spec(**{"cluster.uuid": "44444444-aaaa-4bbb-8ccc-"
@@ -61,6 +55,17 @@ class StatusTest(unittest.TestCase):
                 self.fail("status stayed %s (%s), wanted %s" % (
                     status_name(status.status), status.status_reason, want))
             time.sleep(0.1)
+
+
+class StatusTest(StatusCalls, unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.env = Environment(step_seconds=0.2)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.env.close()
 
     def test_watch_streams_progress_until_create_complete(self):
         spec, ns = self.create(1, "watched")
@@ -187,7 +192,7 @@ class StatusTest(unittest.TestCase):
         self.assertIn("UPDATE_IN_PROGRESS", bad.exception.details())
 
 
-class CliTest(unittest.TestCase):
+class CliTest(StatusCalls, unittest.TestCase):
     """`capi-bridge status` and `capi-bridge watch` as an operator runs
     them."""
 
@@ -211,9 +216,7 @@ class CliTest(unittest.TestCase):
             timeout=120)
 
     def test_watch_then_status(self):
-        helper = StatusTest()
-        helper.env = self.env
-        spec, ns = helper.create(31, "cli-watched")
+        spec, ns = self.create(31, "cli-watched")
         watched = self.cli(spec, "watch", "--current", "CREATE_IN_PROGRESS")
         self.assertEqual(watched.returncode, 0, watched.stderr)
         lines = watched.stdout.strip().splitlines()
@@ -238,9 +241,7 @@ class CliTest(unittest.TestCase):
         self.assertIn('coe_version: "v1.34.3"', as_yaml.stdout)
 
     def test_watch_exits_non_zero_on_failure(self):
-        helper = StatusTest()
-        helper.env = self.env
-        spec, ns = helper.create(32, "cli-failing")
+        spec, ns = self.create(32, "cli-failing")
         self.env.fault(capi={"machine_deployment_failed":
                              spec.cluster.stack_id + "-default-worker"})
         try:
@@ -253,7 +254,7 @@ class CliTest(unittest.TestCase):
                       watched.stderr)
 
 
-class CacheResilienceTest(unittest.TestCase):
+class CacheResilienceTest(StatusCalls, unittest.TestCase):
     """The watch cache through cut watches, compaction and an outage: no
     stale answers once the API is back."""
 
@@ -265,20 +266,16 @@ class CacheResilienceTest(unittest.TestCase):
     def tearDownClass(cls):
         cls.env.close()
 
-    def setUp(self):
-        self.helper = StatusTest()
-        self.helper.env = self.env
-
     def scale_and_wait(self, spec, count):
         spec.node_groups[1].node_count = count
         self.env.stub.UpdateCluster(driver_pb2.UpdateClusterRequest(
             spec=spec), timeout=60)
-        return self.helper.wait_status(spec, "UPDATE_IN_PROGRESS",
+        return self.wait_status(spec, "UPDATE_IN_PROGRESS",
                                        "UPDATE_COMPLETE")
 
     def test_watch_cut_and_compaction_then_fresh_answers(self):
-        spec, ns = self.helper.create(11, "resilient")
-        self.helper.wait_status(spec, "CREATE_IN_PROGRESS", "CREATE_COMPLETE")
+        spec, ns = self.create(11, "resilient")
+        self.wait_status(spec, "CREATE_IN_PROGRESS", "CREATE_COMPLETE")
         # A cut resumes from the last version; compaction forces a relist.
         self.env.fault(watch_cut=True)
         done = self.scale_and_wait(spec, 3)
@@ -290,14 +287,14 @@ class CacheResilienceTest(unittest.TestCase):
                          {"default-master": 1, "default-worker": 1})
 
     def test_api_down_for_a_while(self):
-        spec, ns = self.helper.create(12, "outage")
+        spec, ns = self.create(12, "outage")
         release = spec.cluster.stack_id
-        self.helper.wait_status(spec, "CREATE_IN_PROGRESS", "CREATE_COMPLETE")
+        self.wait_status(spec, "CREATE_IN_PROGRESS", "CREATE_COMPLETE")
         self.env.fault(errors=[{"code": 503, "count": 1000000}],
                        watch_cut=True)
         try:
             # The cache still answers with what it last knew.
-            status = self.helper.get(spec, "CREATE_COMPLETE")
+            status = self.get(spec, "CREATE_COMPLETE")
             self.assertEqual(len(status.node_addresses), 2)
             # Meanwhile the workers are scaled behind the bridge's back
             # (as kubectl scale would) and the controllers act on it.
@@ -315,14 +312,14 @@ class CacheResilienceTest(unittest.TestCase):
         # Once the API is back the cache catches up: no stale answer.
         deadline = time.monotonic() + 20
         while True:
-            status = self.helper.get(spec, "CREATE_COMPLETE")
+            status = self.get(spec, "CREATE_COMPLETE")
             if len(status.node_addresses) == 3:
                 break
             self.assertLess(time.monotonic(), deadline, "stale cache")
             time.sleep(0.1)
 
 
-class DirectReadTest(unittest.TestCase):
+class DirectReadTest(StatusCalls, unittest.TestCase):
     """status.watch_cache: false reads the API on each call, same answers."""
 
     @classmethod
@@ -335,11 +332,9 @@ class DirectReadTest(unittest.TestCase):
         cls.env.close()
 
     def test_same_rules_without_the_cache(self):
-        helper = StatusTest()
-        helper.env = self.env
-        spec, ns = helper.create(21, "uncached")
+        spec, ns = self.create(21, "uncached")
         before = self.env.requests_seen()
-        done = helper.wait_status(spec, "CREATE_IN_PROGRESS",
+        done = self.wait_status(spec, "CREATE_IN_PROGRESS",
                                   "CREATE_COMPLETE")
         self.assertGreater(self.env.requests_seen(), before)
         self.assertEqual(len(done.node_addresses), 2)
