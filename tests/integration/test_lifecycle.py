@@ -301,7 +301,6 @@ class OciChartTest(unittest.TestCase):
 
     def test_create_from_an_oci_registry(self):
         env = self.env
-        releases = []
         for n in (1, 2):
             spec = example_spec(**{"cluster.uuid": "99999999-aaaa-4bbb-8ccc-"
                                                    "00000000000%d" % n,
@@ -311,7 +310,6 @@ class OciChartTest(unittest.TestCase):
             self.assertEqual(created.chart_version, "0.27.0")
             self.assertEqual(env.helm_revision(created.release_name,
                                                created.namespace), 1)
-            releases.append(created.release_name)
         self.assertEqual(len(env.names("Cluster", "")), 2)
         pulls = env.sim.registry_downloads()
         self.assertEqual(pulls.get(

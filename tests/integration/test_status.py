@@ -19,8 +19,6 @@ from google.protobuf import json_format
 from tests.integration.harness import (CLI, Environment, credential,
                                        driver_pb2, example_spec, grpc)
 
-Status = driver_pb2.Status
-
 
 def status_name(value):
     return driver_pb2.Status.Name(value)
