@@ -12,6 +12,8 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "server/config/bridge_config.h"
 #include "server/lifecycle_wiring.h"
+#include "server/ops/metrics.h"
+#include "server/ops/ops_server.h"
 #include "server/service/cluster_driver_service.h"
 #include "server/service/render_service.h"
 #include "server/tls_credentials.h"
@@ -106,6 +108,39 @@ int main(int argc, char** argv) {
                                                      : " (mutual TLS)")
             << std::endl;
 
+  std::unique_ptr<capi_bridge::ops::OpsServer> ops;
+  if (!config->ops_listen.empty()) {
+    capi_bridge::Lifecycle* l = &*lifecycle;
+    auto started = capi_bridge::ops::OpsServer::Start(
+        config->ops_listen,
+        [l]() -> absl::Status {
+          if (l->cache != nullptr && !l->cache->Ready()) {
+            return absl::UnavailableError(
+                "the watch cache has not listed every kind yet");
+          }
+          return absl::OkStatus();
+        },
+        [l]() {
+          capi_bridge::ops::MetricsInputs in;
+          if (l->kube) in.kube = &l->kube->stats();
+          if (l->helm) in.helm = &l->helm->stats();
+          if (l->status) in.status = &l->status->stats();
+          if (l->cache) in.watches = l->cache->States();
+          if (l->store) in.cached_clusters = l->store->ClusterCount();
+          if (l->clusters) in.operations_in_flight = l->clusters->InFlight();
+          return capi_bridge::ops::PrometheusText(in);
+        });
+    if (!started.ok()) {
+      std::cerr << "capi-bridge-server: " << started.status().message() << "\n";
+      server->Shutdown();
+      return 2;
+    }
+    ops = *std::move(started);
+    std::cout << "capi-bridge-server ops endpoint on "
+              << config->ops_listen.substr(0, config->ops_listen.rfind(':'))
+              << ":" << ops->port() << std::endl;
+  }
+
   std::thread waiter([&server, &signals]() {
     int received = 0;
     sigwait(&signals, &received);
@@ -116,6 +151,7 @@ int main(int argc, char** argv) {
   });
   server->Wait();
   waiter.join();
+  ops.reset();
   lifecycle->Shutdown();
   return 0;
 }

@@ -275,6 +275,7 @@ absl::StatusOr<BridgeConfig> ParseConfig(const std::string& yaml_text,
   render::RenderOptions& r = config.render;
   Section top(root, "", &problems);
   top.String("listen", &config.listen);
+  top.String("ops_listen", &config.ops_listen);
   top.Bool("insecure", &config.insecure);
   Section tls = top.Child("tls");
   tls.String("cert_file", &config.tls.cert_file);

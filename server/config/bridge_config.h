@@ -68,6 +68,9 @@ struct StatusConfig {
 struct BridgeConfig {
   // gRPC listen address: host:port, or unix:/path.
   std::string listen = "127.0.0.1:50051";
+  // Plain-HTTP /healthz, /readyz and /metrics ("" = off), e.g.
+  // "0.0.0.0:9180".
+  std::string ops_listen;
   TlsConfig tls;
   // Plaintext gRPC, only when asked for, and then only on a loopback
   // address or a unix socket.

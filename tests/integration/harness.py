@@ -122,6 +122,11 @@ class Environment:
             raise RuntimeError("bridge did not start: %r %s" % (
                 line, self.server.stderr.read()))
         self.address = match.group(1)
+        self.ops_url = ""
+        if "ops_listen:" in extra_config:
+            ops = re.search(r"ops endpoint on (\S+)",
+                            self.server.stdout.readline())
+            self.ops_url = "http://" + ops.group(1) if ops else ""
         self.channel = grpc.insecure_channel(self.address)
         self.stub = driver_pb2_grpc.ClusterDriverStub(self.channel)
 

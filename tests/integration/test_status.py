@@ -10,9 +10,12 @@ answers come from the cache, stay fresh through watch cuts, compaction
 
 import json
 import os
+import re
 import subprocess
 import time
 import unittest
+import urllib.error
+import urllib.request
 
 from google.protobuf import json_format
 
@@ -59,7 +62,8 @@ class StatusTest(StatusCalls, unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.env = Environment(step_seconds=0.2)
+        cls.env = Environment(step_seconds=0.2,
+                              extra_config="ops_listen: 127.0.0.1:0\n")
 
     @classmethod
     def tearDownClass(cls):
@@ -179,6 +183,41 @@ class StatusTest(StatusCalls, unittest.TestCase):
         self.assertEqual(self.env.names(
             "Secret", ns, "magnum.openstack.org/cluster-uuid=" +
             spec.cluster.uuid), [])
+
+    def test_probes_and_metrics(self):
+        def fetch(path):
+            try:
+                with urllib.request.urlopen(self.env.ops_url + path,
+                                            timeout=5) as reply:
+                    return reply.status, reply.read().decode()
+            except urllib.error.HTTPError as error:
+                return error.code, error.read().decode()
+
+        def sample(text, name):
+            match = re.search(r"^%s (\S+)$" % re.escape(name), text, re.M)
+            return float(match.group(1)) if match else None
+
+        self.assertTrue(self.env.ops_url)
+        self.assertEqual(fetch("/healthz"), (200, "ok\n"))
+        self.env.wait_for(lambda: fetch("/readyz")[0] == 200,
+                          what="/readyz 200 once the cache has synced")
+        spec, ns = self.create(9, "measured")
+        code, before = fetch("/metrics")
+        self.assertEqual(code, 200)
+        cached = 'capi_bridge_status_evaluations_total{source="cache"}'
+        for _ in range(5):
+            self.get(spec, "CREATE_IN_PROGRESS")
+        after = fetch("/metrics")[1]
+        self.assertEqual(sample(after, cached) - sample(before, cached), 5)
+        self.assertEqual(sample(after, 'capi_bridge_watch_synced'
+                                       '{kind="Cluster"}'), 1)
+        self.assertGreaterEqual(
+            sample(after, "capi_bridge_helm_chart_pulls_total"), 1)
+        self.assertGreater(sample(after, "capi_bridge_kube_requests_total"),
+                           0)
+        self.assertGreaterEqual(sample(after, "capi_bridge_cached_clusters"),
+                                1)
+        self.assertNotIn("app-cred-secret", after)
 
     def test_bad_current_status_names_the_field(self):
         spec, ns = self.create(8, "asked-badly")

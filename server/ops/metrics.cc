@@ -1,0 +1,99 @@
+#include "server/ops/metrics.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace capi_bridge::ops {
+namespace {
+
+void Family(std::string* out, const char* name, const char* type,
+            const char* help) {
+  absl::StrAppend(out, "# HELP ", name, " ", help, "\n# TYPE ", name, " ", type,
+                  "\n");
+}
+
+void Sample(std::string* out, const char* name, double value,
+            const std::string& labels = "") {
+  absl::StrAppend(out, name, labels.empty() ? "" : "{" + labels + "}", " ",
+                  value, "\n");
+}
+
+}  // namespace
+
+std::string PrometheusText(const MetricsInputs& in) {
+  std::string out;
+  constexpr auto kRelaxed = std::memory_order_relaxed;
+  if (in.kube != nullptr) {
+    Family(&out, "capi_bridge_kube_requests_total", "counter",
+           "Requests sent to the management cluster's API (attempts).");
+    Sample(&out, "capi_bridge_kube_requests_total",
+           in.kube->requests.load(kRelaxed));
+    Family(&out, "capi_bridge_kube_errors_total", "counter",
+           "Management-cluster requests that ended in an error.");
+    Sample(&out, "capi_bridge_kube_errors_total",
+           in.kube->errors.load(kRelaxed));
+    Family(&out, "capi_bridge_kube_retries_total", "counter",
+           "Attempts beyond the first (429, 5xx, connection errors).");
+    Sample(&out, "capi_bridge_kube_retries_total",
+           in.kube->retries.load(kRelaxed));
+  }
+  if (in.helm != nullptr) {
+    Family(&out, "capi_bridge_helm_runs_total", "counter",
+           "helm upgrade/uninstall runs.");
+    Sample(&out, "capi_bridge_helm_runs_total", in.helm->runs.load(kRelaxed));
+    Family(&out, "capi_bridge_helm_failures_total", "counter",
+           "helm runs that failed.");
+    Sample(&out, "capi_bridge_helm_failures_total",
+           in.helm->failures.load(kRelaxed));
+    Family(&out, "capi_bridge_helm_chart_pulls_total", "counter",
+           "Chart versions pulled into the local cache.");
+    Sample(&out, "capi_bridge_helm_chart_pulls_total",
+           in.helm->chart_pulls.load(kRelaxed));
+    Family(&out, "capi_bridge_helm_run_seconds_total", "counter",
+           "Wall time spent in helm runs.");
+    Sample(&out, "capi_bridge_helm_run_seconds_total",
+           in.helm->run_micros.load(kRelaxed) / 1e6);
+  }
+  if (in.status != nullptr) {
+    Family(&out, "capi_bridge_status_evaluations_total", "counter",
+           "Cluster status evaluations, by where the objects came from.");
+    Sample(&out, "capi_bridge_status_evaluations_total",
+           in.status->from_cache.load(kRelaxed), "source=\"cache\"");
+    Sample(&out, "capi_bridge_status_evaluations_total",
+           in.status->direct_reads.load(kRelaxed), "source=\"direct\"");
+  }
+  if (!in.watches.empty()) {
+    Family(&out, "capi_bridge_watch_synced", "gauge",
+           "1 once the kind has been listed (or found not served).");
+    for (const auto& w : in.watches) {
+      Sample(&out, "capi_bridge_watch_synced", w.synced ? 1 : 0,
+             "kind=\"" + w.kind + "\"");
+    }
+    Family(&out, "capi_bridge_watch_relists_total", "counter",
+           "Lists of the kind, the first included.");
+    for (const auto& w : in.watches) {
+      Sample(&out, "capi_bridge_watch_relists_total", w.lists,
+             "kind=\"" + w.kind + "\"");
+    }
+    Family(&out, "capi_bridge_watch_gone_total", "counter",
+           "Relists forced by 410 Gone.");
+    for (const auto& w : in.watches) {
+      Sample(&out, "capi_bridge_watch_gone_total", w.relists_gone,
+             "kind=\"" + w.kind + "\"");
+    }
+    Family(&out, "capi_bridge_watch_events_total", "counter",
+           "Watch events received (bookmarks excluded).");
+    for (const auto& w : in.watches) {
+      Sample(&out, "capi_bridge_watch_events_total", w.events,
+             "kind=\"" + w.kind + "\"");
+    }
+    Family(&out, "capi_bridge_cached_clusters", "gauge",
+           "Clusters held by the watch cache.");
+    Sample(&out, "capi_bridge_cached_clusters", in.cached_clusters);
+  }
+  Family(&out, "capi_bridge_operations_in_flight", "gauge",
+         "Lifecycle verbs running now.");
+  Sample(&out, "capi_bridge_operations_in_flight", in.operations_in_flight);
+  return out;
+}
+
+}  // namespace capi_bridge::ops
