@@ -49,18 +49,15 @@ StatusService::StatusService(const RenderService* render,
 absl::StatusOr<status::ClusterObjects> StatusService::ReadDirect(
     const std::string& ns, const std::string& release) {
   namespace k = kube::kinds;
-  status::ClusterObjects objects;
-  auto cluster = kube_->Get(k::kCluster, ns, release);
-  if (cluster.ok()) {
-    objects.cluster = status::ProjectCluster(*cluster);
-  } else if (!absl::IsNotFound(cluster.status())) {
-    return cluster.status();
-  }
-  auto osc = kube_->Get(k::kOpenStackCluster, ns, release);
-  if (osc.ok()) {
-    objects.infrastructure = status::ProjectInfrastructure(*osc);
-  } else if (!absl::IsNotFound(osc.status())) {
-    return osc.status();
+  // A scratch store groups the objects the way the watch cache does.
+  status::ObjectStore scratch;
+  for (const kube::ResourceType* type : {&k::kCluster, &k::kOpenStackCluster}) {
+    auto object = kube_->Get(*type, ns, release);
+    if (object.ok()) {
+      scratch.Upsert(*type, *object);
+    } else if (!absl::IsNotFound(object.status())) {
+      return object.status();
+    }
   }
   const std::string by_cluster = "cluster.x-k8s.io/cluster-name=" + release;
   const std::string by_addon = "addons.stackhpc.com/cluster=" + release;
@@ -75,30 +72,14 @@ absl::StatusOr<status::ClusterObjects> StatusService::ReadDirect(
                     Listing{&k::kManifests, &by_addon},
                     Listing{&k::kHelmChartProxy, &by_addon}}) {
     auto listed = kube_->ListEach(*l.type, ns, *l.selector, [&](json&& item) {
-      const std::string& kind = l.type->kind;
-      if (kind == "KubeadmControlPlane") {
-        if (auto r = status::ProjectControlPlane(item)) {
-          objects.control_planes.push_back(std::move(*r));
-        }
-      } else if (kind == "MachineDeployment") {
-        if (auto r = status::ProjectMachineDeployment(item)) {
-          objects.deployments.push_back(std::move(*r));
-        }
-      } else if (kind == "Machine") {
-        if (auto r = status::ProjectMachine(item)) {
-          objects.machines.push_back(std::move(*r));
-        }
-      } else if (auto r = status::ProjectAddon(item)) {
-        r->kind = kind;
-        objects.addons.push_back(std::move(*r));
-      }
+      scratch.Upsert(*l.type, item);
     });
     // A CRD that is not installed (HelmChartProxy) lists as 404.
     if (!listed.ok() && !absl::IsNotFound(listed.status())) {
       return listed.status();
     }
   }
-  return objects;
+  return scratch.Snapshot(ns, release).objects;
 }
 
 absl::StatusOr<v1::ClusterStatus> StatusService::Evaluate(

@@ -64,58 +64,55 @@ void ObjectStore::Change(const std::string& key, F&& change) {
   changed_.SignalAll();
 }
 
-void ObjectStore::Upsert(const kube::ResourceType& type, const json& object) {
-  const std::string& kind = type.kind;
-  // Project outside the lock; only the insertion holds it.
-  std::string key, name;
+namespace {
+
+// An object projected into its record, with where it goes.
+struct Projected {
+  std::string key;   // "<namespace>/<cluster>"
+  std::string name;  // the object's
   std::function<void(ClusterObjects*)> put;
+};
+
+template <typename R, typename Place>
+std::optional<Projected> Placed(std::optional<R> record, Place place) {
+  if (!record) return std::nullopt;
+  Projected out{KeyOf(record->meta), record->meta.name, nullptr};
+  out.put = [r = std::move(*record), place](ClusterObjects* o) mutable {
+    place(o, std::move(r));
+  };
+  return out;
+}
+
+// The one dispatch from a kind to its projection and its place.
+std::optional<Projected> Project(const std::string& kind, const json& object) {
   if (kind == "Cluster") {
-    auto r = ProjectCluster(object);
-    if (!r) return;
-    key = KeyOf(r->meta);
-    name = r->meta.name;
-    put = [r = std::move(*r)](ClusterObjects* o) mutable {
-      o->cluster = std::move(r);
-    };
-  } else if (kind == "OpenStackCluster") {
-    auto r = ProjectInfrastructure(object);
-    if (!r) return;
-    key = KeyOf(r->meta);
-    name = r->meta.name;
-    put = [r = std::move(*r)](ClusterObjects* o) mutable {
+    return Placed(ProjectCluster(object),
+                  [](ClusterObjects* o, auto r) { o->cluster = std::move(r); });
+  }
+  if (kind == "OpenStackCluster") {
+    return Placed(ProjectInfrastructure(object), [](ClusterObjects* o, auto r) {
       o->infrastructure = std::move(r);
-    };
-  } else if (kind == "KubeadmControlPlane") {
-    auto r = ProjectControlPlane(object);
-    if (!r) return;
-    key = KeyOf(r->meta);
-    name = r->meta.name;
-    put = [r = std::move(*r)](ClusterObjects* o) mutable {
+    });
+  }
+  if (kind == "KubeadmControlPlane") {
+    return Placed(ProjectControlPlane(object), [](ClusterObjects* o, auto r) {
       Put(&o->control_planes, std::move(r));
-    };
-  } else if (kind == "MachineDeployment") {
-    auto r = ProjectMachineDeployment(object);
-    if (!r) return;
-    key = KeyOf(r->meta);
-    name = r->meta.name;
-    put = [r = std::move(*r)](ClusterObjects* o) mutable {
-      Put(&o->deployments, std::move(r));
-    };
-  } else if (kind == "Machine") {
-    auto r = ProjectMachine(object);
-    if (!r) return;
-    key = KeyOf(r->meta);
-    name = r->meta.name;
-    put = [r = std::move(*r)](ClusterObjects* o) mutable {
+    });
+  }
+  if (kind == "MachineDeployment") {
+    return Placed(
+        ProjectMachineDeployment(object),
+        [](ClusterObjects* o, auto r) { Put(&o->deployments, std::move(r)); });
+  }
+  if (kind == "Machine") {
+    return Placed(ProjectMachine(object), [](ClusterObjects* o, auto r) {
       Put(&o->machines, std::move(r));
-    };
-  } else if (IsAddon(kind)) {
-    auto r = ProjectAddon(object);
-    if (!r) return;
-    r->kind = kind;  // list items need not carry their kind
-    key = KeyOf(r->meta);
-    name = r->meta.name;
-    put = [r = std::move(*r)](ClusterObjects* o) mutable {
+    });
+  }
+  if (IsAddon(kind)) {
+    std::optional<AddonRecord> record = ProjectAddon(object);
+    if (record) record->kind = kind;  // list items need not carry their kind
+    return Placed(std::move(record), [](ClusterObjects* o, AddonRecord r) {
       for (AddonRecord& held : o->addons) {
         if (held.meta.name == r.meta.name && held.kind == r.kind) {
           held = std::move(r);
@@ -123,14 +120,21 @@ void ObjectStore::Upsert(const kube::ResourceType& type, const json& object) {
         }
       }
       o->addons.push_back(std::move(r));
-    };
-  } else {
-    return;
+    });
   }
+  return std::nullopt;
+}
+
+}  // namespace
+
+void ObjectStore::Upsert(const kube::ResourceType& type, const json& object) {
+  // Project outside the lock; only the insertion holds it.
+  std::optional<Projected> p = Project(type.kind, object);
+  if (!p) return;
   absl::MutexLock lock(&mu_);
-  auto stale = stale_.find(kind);
-  if (stale != stale_.end()) stale->second.erase(Held{key, name});
-  Change(key, put);
+  auto stale = stale_.find(type.kind);
+  if (stale != stale_.end()) stale->second.erase(Held{p->key, p->name});
+  Change(p->key, p->put);
 }
 
 void ObjectStore::RemoveLocked(const std::string& kind, const std::string& key,
@@ -160,24 +164,10 @@ void ObjectStore::RemoveLocked(const std::string& kind, const std::string& key,
 
 void ObjectStore::Remove(const kube::ResourceType& type, const json& object) {
   // The projection finds the cluster the object was grouped under.
-  std::optional<RecordMeta> meta;
-  const std::string& kind = type.kind;
-  if (kind == "Cluster") {
-    if (auto r = ProjectCluster(object)) meta = r->meta;
-  } else if (kind == "OpenStackCluster") {
-    if (auto r = ProjectInfrastructure(object)) meta = r->meta;
-  } else if (kind == "KubeadmControlPlane") {
-    if (auto r = ProjectControlPlane(object)) meta = r->meta;
-  } else if (kind == "MachineDeployment") {
-    if (auto r = ProjectMachineDeployment(object)) meta = r->meta;
-  } else if (kind == "Machine") {
-    if (auto r = ProjectMachine(object)) meta = r->meta;
-  } else if (IsAddon(kind)) {
-    if (auto r = ProjectAddon(object)) meta = r->meta;
-  }
-  if (!meta) return;
+  std::optional<Projected> p = Project(type.kind, object);
+  if (!p) return;
   absl::MutexLock lock(&mu_);
-  RemoveLocked(kind, KeyOf(*meta), meta->name);
+  RemoveLocked(type.kind, p->key, p->name);
 }
 
 std::vector<ObjectStore::Held> ObjectStore::HeldOf(
