@@ -24,12 +24,13 @@ STAND_IN_CHART = os.path.join(ROOT, "tests", "support", "charts",
 EXAMPLE_SPEC = os.path.join(ROOT, "client", "examples", "cluster.yaml")
 
 sys.path.insert(0, os.path.join(BUILD, "python"))
+sys.path.insert(0, os.path.join(ROOT, "driver_shim"))
 sys.path.insert(0, ROOT)
 
 import grpc  # noqa: E402
-from magnum.capi.bridge.v1 import cluster_spec_pb2  # noqa: E402,F401
-from magnum.capi.bridge.v1 import driver_pb2  # noqa: E402
-from magnum.capi.bridge.v1 import driver_pb2_grpc  # noqa: E402
+from magnum_capi_bridge.pb import cluster_spec_pb2  # noqa: E402,F401
+from magnum_capi_bridge.pb import driver_pb2  # noqa: E402
+from magnum_capi_bridge.pb import driver_pb2_grpc  # noqa: E402
 from google.protobuf import json_format  # noqa: E402
 from tests.support.kube_sim import Simulator  # noqa: E402
 from tests.support.kube_sim import resources  # noqa: E402

@@ -22,10 +22,11 @@ EXAMPLE_SPEC = os.path.join(ROOT, "client", "examples", "cluster.yaml")
 EXAMPLE_CONFIG = os.path.join(ROOT, "client", "examples", "bridge.yaml")
 
 sys.path.insert(0, os.path.join(BUILD, "python"))
+sys.path.insert(0, os.path.join(ROOT, "driver_shim"))
 
 import grpc  # noqa: E402
-from magnum.capi.bridge.v1 import driver_pb2  # noqa: E402
-from magnum.capi.bridge.v1 import driver_pb2_grpc  # noqa: E402
+from magnum_capi_bridge.pb import driver_pb2  # noqa: E402
+from magnum_capi_bridge.pb import driver_pb2_grpc  # noqa: E402
 
 
 def start_server(*extra):
@@ -136,7 +137,7 @@ class EndToEndTest(unittest.TestCase):
         self.assertIn("is the bridge running", result.stderr)
 
     def test_python_stubs_render_and_generate_a_release_name(self):
-        from magnum.capi.bridge.v1 import cluster_spec_pb2  # noqa: F401
+        from magnum_capi_bridge.pb import cluster_spec_pb2  # noqa: F401
         request = driver_pb2.RenderValuesRequest()
         request.spec.cluster.name = "Web Prod"
         request.spec.cluster.project_id = "p1"
