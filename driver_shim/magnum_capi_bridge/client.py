@@ -1,0 +1,118 @@
+"""The gRPC client of the bridge, as the driver uses it.
+
+One channel per process and endpoint configuration (Magnum creates a new
+Driver object for every call, so the channel cannot live on the driver).
+Every call has a deadline and runs through `green.run_blocking`; channel
+creation too. A failed call raises `BridgeError`, whose text names the verb,
+the gRPC code and the bridge's message: Magnum copies it into status_reason.
+"""
+
+import os
+import threading
+
+import grpc
+from magnum.common import exception
+
+from magnum_capi_bridge import green
+from magnum_capi_bridge.pb import driver_pb2_grpc
+
+
+class BridgeError(exception.MagnumException):
+    """A bridge call failed; str() is the reason shown to the user."""
+
+    message = "%(reason)s"
+
+    def __init__(self, reason, code=None):
+        self.code = code
+        super().__init__(reason=reason)
+
+
+class ConfigError(BridgeError):
+    """The [capi_bridge] options are incomplete or point at missing files."""
+
+
+_lock = threading.Lock()
+_channels = {}
+
+
+def _read(path, option):
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError as e:
+        raise ConfigError("[capi_bridge] %s: cannot read %r: %s" % (
+            option, path, e.strerror))
+
+
+def _channel_key(opts):
+    return (opts.endpoint, opts.insecure, opts.tls_ca_file,
+            opts.tls_cert_file, opts.tls_key_file, opts.tls_server_name)
+
+
+def _make_channel(opts):
+    if not opts.endpoint:
+        raise ConfigError(
+            "[capi_bridge] endpoint is not set: give the bridge's gRPC "
+            "address as host:port or unix:/path")
+    options = [("grpc.keepalive_time_ms", 30000),
+               ("grpc.keepalive_timeout_ms", 10000)]
+    if opts.insecure:
+        return grpc.insecure_channel(opts.endpoint, options=options)
+    roots = _read(opts.tls_ca_file, "tls_ca_file")
+    cert = key = None
+    if opts.tls_cert_file and os.path.exists(opts.tls_cert_file):
+        cert = _read(opts.tls_cert_file, "tls_cert_file")
+        key = _read(opts.tls_key_file, "tls_key_file")
+    if opts.tls_server_name:
+        options.append(("grpc.ssl_target_name_override",
+                        opts.tls_server_name))
+    credentials = grpc.ssl_channel_credentials(
+        root_certificates=roots, private_key=key, certificate_chain=cert)
+    return grpc.secure_channel(opts.endpoint, credentials, options=options)
+
+
+def stub(opts):
+    """The ClusterDriver stub for the [capi_bridge] options `opts`."""
+    key = _channel_key(opts)
+    with _lock:
+        channel = _channels.get(key)
+        if channel is None:
+            channel = green.run_blocking(_make_channel, opts)
+            _channels[key] = channel
+    return driver_pb2_grpc.ClusterDriverStub(channel)
+
+
+def reset():
+    """Closes every cached channel (tests, option reloads)."""
+    with _lock:
+        for channel in _channels.values():
+            channel.close()
+        _channels.clear()
+
+
+def call(opts, verb, request, timeout):
+    """Calls ClusterDriver.<verb>(request) with a deadline of `timeout` s."""
+    method = getattr(stub(opts), verb)
+
+    def invoke():
+        return method(request, timeout=timeout)
+
+    try:
+        return green.run_blocking(invoke)
+    except grpc.RpcError as e:
+        raise _error(opts, verb, e, timeout) from None
+
+
+def _error(opts, verb, e, timeout):
+    code = e.code() if hasattr(e, "code") else None
+    details = e.details() if hasattr(e, "details") else str(e)
+    if code == grpc.StatusCode.DEADLINE_EXCEEDED:
+        reason = ("capi-bridge %s: no answer from %s within %d s" % (
+            verb, opts.endpoint, timeout))
+    elif code == grpc.StatusCode.UNAVAILABLE:
+        reason = ("capi-bridge %s: bridge at %s unavailable: %s" % (
+            verb, opts.endpoint, details))
+    else:
+        name = code.name if code is not None else "UNKNOWN"
+        reason = "capi-bridge %s failed (%s): %s" % (verb, name, details)
+    return BridgeError(reason, code=code)

@@ -1,0 +1,343 @@
+"""The Magnum driver: every verb of Magnum's driver contract, answered by
+one call to the capi-bridge service.
+
+Each verb resolves the facts only Magnum can reach (OpenStack lookups,
+Keystone application credentials, Magnum's cluster CAs), sends one request
+and maps the reply back onto Magnum's objects. A bridge error becomes a
+`BridgeError` carrying the bridge's message, which Magnum shows as the
+status reason. `__init__` and `provides` do nothing remote: Magnum builds a
+driver object for every call, in magnum-api too.
+"""
+
+import re
+
+from magnum.common import exception
+from magnum.common import short_id
+import magnum.conf
+from magnum.drivers.common import driver
+from magnum.objects import fields
+from oslo_log import log as logging
+
+from magnum_capi_bridge import client
+from magnum_capi_bridge import conf
+from magnum_capi_bridge import credentials
+from magnum_capi_bridge import monitor
+from magnum_capi_bridge import openstack
+from magnum_capi_bridge import spec as spec_builder
+from magnum_capi_bridge import status as status_mapping
+from magnum_capi_bridge.pb import driver_pb2
+
+CONF = magnum.conf.CONF
+LOG = logging.getLogger(__name__)
+
+Status = fields.ClusterStatus
+
+# Magnum 20.0.0+ has this exception; the shim raises the same on older ones.
+MasterSizeInvalid = getattr(exception, "MasterNGSizeInvalid", None)
+if MasterSizeInvalid is None:
+    class MasterSizeInvalid(exception.InvalidParameterValue):
+        message = ("master node count %(requested_size)s is invalid: the "
+                   "control plane needs an odd number of nodes, at least 1")
+
+
+def release_name(cluster):
+    """The Helm release name the reference driver would give `cluster`:
+    its sanitised name cut to 30 characters, a dash and a short id."""
+    base = re.sub(r"[^a-z0-9]+", "-", (cluster.name or "").lower())
+    base = base.strip("-")[:30].strip("-") or "cluster"
+    return "%s-%s" % (base, short_id.generate_id())
+
+
+def magnum_major_version():
+    try:
+        from magnum import version
+        return int(version.version_info.release_string().split(".")[0])
+    except Exception:
+        return 0
+
+
+class Driver(driver.Driver):
+    """Magnum driver `k8s_capi_bridge_v1`."""
+
+    @property
+    def provides(self):
+        return [
+            {"server_type": "vm", "os": "ubuntu", "coe": "kubernetes"},
+            {"server_type": "vm", "os": "flatcar", "coe": "kubernetes"},
+        ]
+
+    # ---- plumbing --------------------------------------------------------
+
+    @property
+    def _opts(self):
+        return getattr(CONF, conf.GROUP)
+
+    def _call(self, verb, request, timeout):
+        return client.call(self._opts, verb, request, timeout)
+
+    def _spec(self, context, cluster, template=None, nodegroups=None,
+              with_facts=True, create_timeout=None):
+        template = template or cluster.cluster_template
+        if nodegroups is None:
+            nodegroups = list(cluster.nodegroups)
+        facts = (openstack.resolve_facts(context, cluster, template,
+                                         nodegroups)
+                 if with_facts else None)
+        return spec_builder.build_spec(cluster, template, nodegroups, facts,
+                                       create_timeout)
+
+    def _ensure_release_name(self, cluster):
+        """Names the release once and saves it before any use, so a retry
+        or a delete after a failed create finds the same release."""
+        if not cluster.stack_id:
+            cluster.stack_id = release_name(cluster)
+            cluster.save()
+
+    @staticmethod
+    def _record_release(cluster, reply):
+        if reply.release_name and cluster.stack_id != reply.release_name:
+            cluster.stack_id = reply.release_name
+            cluster.save()
+        for warning in reply.warnings:
+            LOG.warning("Cluster %s: %s: %s", cluster.uuid, warning.field,
+                        warning.message)
+
+    @staticmethod
+    def _mark(nodegroups, state):
+        for ng in nodegroups:
+            ng.status = state
+            ng.save()
+
+    # ---- cluster verbs ---------------------------------------------------
+
+    def create_cluster(self, context, cluster, cluster_create_timeout):
+        self._ensure_release_name(cluster)
+        spec = self._spec(context, cluster,
+                          create_timeout=cluster_create_timeout)
+        request = driver_pb2.CreateClusterRequest(
+            spec=spec, credential=credentials.create(context, cluster),
+            ca_certificates=credentials.ca_certificates(context, cluster))
+        reply = self._call("CreateCluster", request,
+                           self._opts.call_timeout)
+        self._record_release(cluster, reply)
+
+    def update_cluster(self, context, cluster, scale_manager=None,
+                       rollback=False):
+        # Magnum changed the default worker's node_count; mark the group in
+        # progress so the status sync waits for the new count.
+        worker = cluster.default_ng_worker
+        if worker is not None:
+            self._mark([worker], Status.UPDATE_IN_PROGRESS)
+        try:
+            request = driver_pb2.UpdateClusterRequest(
+                spec=self._spec(context, cluster))
+            reply = self._call("UpdateCluster", request,
+                               self._opts.call_timeout)
+        except Exception as e:
+            if worker is not None:
+                worker.status = Status.UPDATE_FAILED
+                worker.status_reason = str(e)
+                worker.save()
+            raise
+        self._record_release(cluster, reply)
+
+    def resize_cluster(self, context, cluster, resize_manager, node_count,
+                       nodes_to_remove, nodegroup=None):
+        nodegroup = nodegroup or cluster.default_ng_worker
+        request = driver_pb2.ResizeClusterRequest(
+            spec=self._spec(context, cluster), node_group=nodegroup.name,
+            nodes_to_remove=list(nodes_to_remove or []))
+        self._record_release(cluster, self._call(
+            "ResizeCluster", request, self._opts.call_timeout))
+
+    def upgrade_cluster(self, context, cluster, cluster_template,
+                        max_batch_size, nodegroup, scale_manager=None,
+                        rollback=False):
+        # Magnum passes `rollback` positionally into `scale_manager`; both
+        # are unused. A default group upgrades the whole cluster.
+        whole = nodegroup is None or nodegroup.is_default
+        nodegroups = list(cluster.nodegroups)
+        targets = (nodegroups if whole else
+                   [ng for ng in nodegroups if ng.uuid == nodegroup.uuid])
+        # As Magnum's own drivers do: the groups move to the new template's
+        # image and kube_tag; everything else keeps its labels.
+        old_image = cluster.cluster_template.image_id
+        new_tag = (cluster_template.labels or {}).get("kube_tag")
+        changes = []
+        for ng in targets:
+            if not ng.image_id or ng.image_id == old_image:
+                changes.append((ng, "image_id", cluster_template.image_id))
+            if new_tag:
+                changes.append((ng, "labels",
+                                dict(ng.labels or {}, kube_tag=new_tag)))
+        if whole and new_tag:
+            changes.append((cluster, "labels",
+                            dict(cluster.labels or {}, kube_tag=new_tag)))
+        previous = [(obj, name, getattr(obj, name))
+                    for obj, name, _ in changes]
+        for obj, name, value in changes:
+            setattr(obj, name, value)
+        try:
+            spec = self._spec(context, cluster, template=cluster_template,
+                              nodegroups=nodegroups)
+            request = driver_pb2.UpgradeClusterRequest(
+                spec=spec, node_group="" if whole else nodegroup.name,
+                max_batch_size=int(max_batch_size or 0))
+            reply = self._call("UpgradeCluster", request,
+                               self._opts.sync_call_timeout)
+        except Exception:
+            # A refused upgrade changes nothing (Magnum saves the cluster
+            # object it passed us after a failure).
+            for obj, name, value in previous:
+                setattr(obj, name, value)
+            raise
+        self._mark(targets, Status.UPDATE_IN_PROGRESS)
+        if whole:
+            cluster.cluster_template_id = cluster_template.uuid
+        cluster.status = Status.UPDATE_IN_PROGRESS
+        cluster.save()
+        self._record_release(cluster, reply)
+
+    def delete_cluster(self, context, cluster):
+        # Every group first: a status sync may run while this call does.
+        self._mark(cluster.nodegroups, Status.DELETE_IN_PROGRESS)
+        if not cluster.stack_id:
+            LOG.info("Cluster %s has no release; nothing to delete in the "
+                     "management cluster", cluster.uuid)
+            return
+        request = driver_pb2.DeleteClusterRequest(
+            spec=self._spec(context, cluster, with_facts=False))
+        self._call("DeleteCluster", request, self._opts.call_timeout)
+
+    # ---- node-group verbs ------------------------------------------------
+
+    def _node_group_verb(self, verb, context, cluster, nodegroup, state):
+        nodegroup.status = state
+        nodegroup.save()
+        nodegroups = [ng for ng in cluster.nodegroups
+                      if ng.uuid != nodegroup.uuid] + [nodegroup]
+        request = driver_pb2.NodeGroupRequest(
+            spec=self._spec(context, cluster, nodegroups=nodegroups),
+            node_group=nodegroup.name)
+        self._record_release(cluster, self._call(
+            verb, request, self._opts.call_timeout))
+
+    def create_nodegroup(self, context, cluster, nodegroup):
+        self._node_group_verb("CreateNodeGroup", context, cluster, nodegroup,
+                              Status.CREATE_IN_PROGRESS)
+
+    def update_nodegroup(self, context, cluster, nodegroup):
+        self._node_group_verb("UpdateNodeGroup", context, cluster, nodegroup,
+                              Status.UPDATE_IN_PROGRESS)
+
+    def delete_nodegroup(self, context, cluster, nodegroup):
+        self._node_group_verb("DeleteNodeGroup", context, cluster, nodegroup,
+                              Status.DELETE_IN_PROGRESS)
+
+    # ---- status and health -----------------------------------------------
+
+    def _status(self, cluster, nodegroups):
+        request = driver_pb2.GetClusterStatusRequest(
+            spec=spec_builder.build_spec(cluster, cluster.cluster_template,
+                                         nodegroups),
+            current_status=cluster.status)
+        return self._call("GetClusterStatus", request,
+                          self._opts.status_timeout)
+
+    def update_cluster_status(self, context, cluster, use_admin_ctx=False):
+        if not cluster.stack_id:
+            return  # nothing was applied; Magnum's own status stands
+        nodegroups = list(cluster.nodegroups)
+        reply = self._status(cluster, nodegroups)
+        status_mapping.apply_node_groups(cluster, nodegroups, reply)
+        if (status_mapping.status_name(reply.status) ==
+                Status.DELETE_COMPLETE):
+            problems = self._clean_up_after_delete(context, cluster)
+            if problems:
+                reply.status_reason = "; ".join(
+                    ([reply.status_reason] if reply.status_reason else []) +
+                    problems)
+        if status_mapping.apply_cluster(cluster, reply):
+            cluster.save()
+
+    def _clean_up_after_delete(self, context, cluster):
+        """What must go with the cluster besides the management cluster's
+        objects; problems are reported, never blocking."""
+        problems = [credentials.delete(cluster),
+                    openstack.delete_server_groups(context, cluster)]
+        if magnum_major_version() < 18:
+            # Magnum 18.0.0+ deletes the trust and certificates itself.
+            problems.append(self._delete_trust_and_certificates(
+                context, cluster))
+        return [p for p in problems if p]
+
+    @staticmethod
+    def _delete_trust_and_certificates(context, cluster):
+        from magnum.common import clients
+        from magnum.conductor.handlers.common import cert_manager
+        from magnum.conductor.handlers.common import trust_manager
+        try:
+            trust_manager.delete_trustee_and_trust(
+                clients.OpenStackClients(context), context, cluster)
+            cert_manager.delete_certificates_from_cluster(cluster,
+                                                          context=context)
+        except Exception as e:
+            LOG.warning("Cluster %s: trust or certificates not deleted: %s",
+                        cluster.uuid, e)
+            return "trust or certificates not deleted: %s" % e
+        return ""
+
+    def get_monitor(self, context, cluster):
+        if not cluster.stack_id:
+            return None
+        return monitor.BridgeMonitor(
+            context, cluster,
+            lambda: self._status(cluster, list(cluster.nodegroups)))
+
+    # ---- credentials -----------------------------------------------------
+
+    def rotate_credential(self, context, cluster):
+        old_user = cluster.user_id
+        cluster.user_id = context.user_id
+        material = credentials.create(context, cluster)
+        request = driver_pb2.RotateCredentialRequest(
+            spec=self._spec(context, cluster, with_facts=False),
+            credential=material)
+        try:
+            reply = self._call("RotateCredential", request,
+                               self._opts.sync_call_timeout)
+        except Exception:
+            cluster.user_id = old_user
+            credentials.delete(cluster,
+                               [material.application_credential_id])
+            raise
+        problem = ""
+        if reply.replaced_credential_id and (
+                reply.replaced_credential_id !=
+                material.application_credential_id):
+            problem = credentials.delete(cluster,
+                                         [reply.replaced_credential_id])
+        if not cluster.status.endswith("_IN_PROGRESS"):
+            cluster.status = Status.UPDATE_COMPLETE
+        cluster.status_reason = problem or None
+        cluster.save()
+
+    # ---- checks Magnum's API asks for --------------------------------------
+
+    def validate_master_size(self, node_count):
+        if node_count < 1 or node_count % 2 == 0:
+            raise MasterSizeInvalid(requested_size=node_count)
+
+    def validate_master_resize(self, node_count):
+        self.validate_master_size(node_count)
+
+    # ---- not offered -----------------------------------------------------
+
+    def create_federation(self, context, federation):
+        raise NotImplementedError("capi-bridge does not manage federations")
+
+    def update_federation(self, context, federation):
+        raise NotImplementedError("capi-bridge does not manage federations")
+
+    def delete_federation(self, context, federation):
+        raise NotImplementedError("capi-bridge does not manage federations")
