@@ -1,0 +1,71 @@
+"""Child process of test_eventlet: Magnum's eventlet world (monkey-patched,
+as magnum-conductor runs up to 22.0) calling a slow bridge.
+
+Usage: eventlet_probe.py <bridge address> <mode>
+mode "shim": the driver's update_cluster_status (through green.run_blocking)
+mode "plain": the same gRPC call made directly, without the thread pool
+Prints one JSON line: ticks of a 50 ms green ticker during the call, the
+call's duration and its outcome.
+"""
+
+import eventlet
+
+eventlet.monkey_patch()
+
+import json  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+
+from tests.shim import magnum_env  # noqa: E402
+
+
+def main(address, mode):
+    magnum_env.configure_bridge(address)
+    magnum_env.CONF.set_override("status_timeout", 10, group="capi_bridge")
+    for p in magnum_env.patch_openstack():
+        pass
+    from magnum_capi_bridge import client
+    from magnum_capi_bridge import driver
+    from magnum_capi_bridge import green
+    from magnum_capi_bridge.pb import driver_pb2
+
+    m = magnum_env.Magnum()
+    template = m.create_template()
+    cluster = m.create_cluster(template)  # fast: the bridge answers at once
+    ticks = []
+    done = []
+
+    def ticker():
+        while not done:
+            ticks.append(time.monotonic())
+            eventlet.sleep(0.05)
+
+    def call():
+        start = time.monotonic()
+        try:
+            if mode == "shim":
+                driver.Driver().update_cluster_status(m.context, cluster)
+            else:
+                stub = client.stub(magnum_env.CONF.capi_bridge)
+                stub.GetClusterStatus(driver_pb2.GetClusterStatusRequest(
+                    current_status="CREATE_IN_PROGRESS"), timeout=10)
+            outcome = "ok"
+        except Exception as e:
+            outcome = "error: %s" % e
+        done.append(time.monotonic() - start)
+        return outcome
+
+    eventlet.spawn(ticker)
+    eventlet.sleep(0.2)  # ticker warm
+    before = len(ticks)
+    outcome = eventlet.spawn(call).wait()
+    during = len(ticks) - before
+    print(json.dumps({"ticks": during, "seconds": done[0],
+                      "outcome": outcome,
+                      "eventlet_active": green.eventlet_active(),
+                      "status": m.reload(cluster).status,
+                      "reason": m.reload(cluster).status_reason}))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])

@@ -1,0 +1,453 @@
+"""The shim inside Debian's real Magnum, against an in-process fake bridge.
+
+Magnum selects the driver through its entry point; Magnum's own conductor
+handlers and periodic status sync drive clusters through every verb. Fast,
+and the place for the error paths.
+"""
+
+import unittest
+
+from tests.shim import magnum_env  # noqa: F401  (configures Magnum first)
+from tests.shim import fake_bridge
+from tests.shim import fake_openstack
+
+import grpc
+import pkg_resources
+
+from magnum.common import exception
+from magnum.drivers.common import driver as magnum_driver
+from magnum import objects
+
+from magnum_capi_bridge import driver as shim_driver
+
+class ShimTestCase(unittest.TestCase):
+
+    def setUp(self):
+        self.bridge = fake_bridge.FakeBridge()
+        self.addCleanup(self.bridge.stop)
+        magnum_env.configure_bridge(self.bridge.address)
+        for p in magnum_env.patch_openstack():
+            self.addCleanup(p.stop)
+        self.magnum = magnum_env.Magnum()
+        self.template = self.magnum.create_template()
+
+    def driver_for(self, cluster):
+        return magnum_driver.Driver.get_driver_for_cluster(
+            self.magnum.context, cluster)
+
+
+class RegistrationTest(ShimTestCase):
+
+    def test_magnum_selects_the_driver_through_its_entry_point(self):
+        for os_distro in ("ubuntu", "flatcar"):
+            chosen = magnum_driver.Driver.get_driver("vm", os_distro,
+                                                     "kubernetes")
+            self.assertIsInstance(chosen, shim_driver.Driver)
+        entry = magnum_driver.Driver.get_drivers()[
+            ("vm", "ubuntu", "kubernetes")]
+        self.assertEqual("k8s_capi_bridge_v1", entry["entry_point_name"])
+        self.assertIs(shim_driver.Driver, entry["class"])
+
+    def test_disabled_drivers_removes_it(self):
+        magnum_env.CONF.set_override("disabled_drivers",
+                                     ["k8s_capi_bridge_v1"], group="drivers")
+        self.addCleanup(magnum_env.CONF.clear_override, "disabled_drivers",
+                        group="drivers")
+        magnum_driver.Driver.definitions = None
+        with self.assertRaises(exception.ClusterTypeNotSupported):
+            magnum_driver.Driver.get_driver("vm", "ubuntu", "kubernetes")
+        magnum_driver.Driver.definitions = None
+
+    def test_options_are_listed_for_the_config_generator(self):
+        points = {ep.name: ep for ep in
+                  pkg_resources.iter_entry_points("oslo.config.opts")}
+        groups = points["capi_bridge"].resolve()()
+        group, opts = groups[0]
+        self.assertEqual("capi_bridge", group.name)
+        names = {o.name for o in opts}
+        self.assertTrue({"endpoint", "tls_ca_file", "tls_cert_file",
+                         "tls_key_file", "call_timeout", "sync_call_timeout",
+                         "status_timeout"} <= names, names)
+
+    def test_driver_construction_dials_nothing(self):
+        magnum_env.configure_bridge("192.0.2.1:1")  # unroutable
+        shim_driver.Driver().provides  # noqa: B018
+        self.assertEqual([], self.bridge.verbs())
+
+
+class LifecycleTest(ShimTestCase):
+    """create → complete → resize → node groups → upgrade → rotate →
+    delete, through Magnum's handlers and periodic sync."""
+
+    def test_full_lifecycle(self):
+        m = self.magnum
+        cluster = m.create_cluster(self.template, name="Web_Prod", workers=2)
+        self.assertEqual("CREATE_IN_PROGRESS", cluster.status,
+                         cluster.status_reason)
+        # The release was named once, as the reference names it, and
+        # Magnum copied it to the node groups.
+        self.assertRegex(cluster.stack_id, r"^web-prod-[a-z0-9]{12}$")
+        for ng in m.groups(cluster).values():
+            self.assertEqual(cluster.stack_id, ng.stack_id)
+        create = self.bridge.last("CreateCluster")
+        spec = create.spec
+        self.assertEqual(cluster.uuid, spec.cluster.uuid)
+        self.assertEqual(cluster.stack_id, spec.cluster.stack_id)
+        self.assertEqual(60, spec.cluster.create_timeout_minutes)
+        self.assertEqual(["default-master", "default-worker"],
+                         [g.name for g in spec.node_groups])
+        self.assertEqual("v1.33.4", spec.facts.image.kube_version)
+        self.assertEqual("ubuntu", spec.facts.image.os_distro)
+        self.assertEqual(fake_openstack.EXTERNAL_NET_ID,
+                         spec.facts.external_network_id)
+        self.assertEqual(4096, spec.facts.flavors["f-medium"].ram_mb)
+        self.assertEqual(["standard", "fast"], list(spec.facts.volume_types))
+        self.assertEqual("standard", spec.facts.default_volume_type)
+        self.assertEqual("https://keystone.example.test:5000/v3",
+                         spec.facts.keystone.auth_url)
+        self.assertEqual("RegionOne", spec.facts.keystone.region_name)
+        # A credential made for the requesting user with the reference's
+        # name, and Magnum's own CAs (decrypted).
+        cred = fake_openstack.CLOUD.app_creds[
+            create.credential.application_credential_id]
+        self.assertEqual(magnum_env.USER, cred.user)
+        self.assertRegex(cred.name,
+                         r"^magnum-%s-[0-9a-f]{8}$" % cluster.uuid)
+        self.assertEqual(cred.secret,
+                         create.credential.application_credential_secret)
+        for pair in (create.ca_certificates.ca, create.ca_certificates.etcd,
+                     create.ca_certificates.front_proxy,
+                     create.ca_certificates.service_account):
+            self.assertIn("BEGIN CERTIFICATE", pair.certificate_pem)
+            self.assertIn("PRIVATE KEY", pair.private_key_pem)
+            self.assertNotIn("ENCRYPTED", pair.private_key_pem)
+
+        # Magnum's periodic sync moves it to CREATE_COMPLETE.
+        self.assertEqual("CREATE_COMPLETE",
+                         m.sync_until(cluster, {"CREATE_COMPLETE"}))
+        cluster = m.reload(cluster)
+        self.assertEqual("https://203.0.113.10:6443", cluster.api_address)
+        self.assertEqual("v1.33.4", cluster.coe_version)
+        groups = m.groups(cluster)
+        self.assertEqual("CREATE_COMPLETE", groups["default-worker"].status)
+        self.assertEqual(["10.0.1.10", "10.0.1.11"],
+                         groups["default-worker"].node_addresses)
+        sync = self.bridge.last("GetClusterStatus")
+        self.assertEqual("CREATE_IN_PROGRESS", sync.current_status)
+        self.assertFalse(sync.spec.HasField("facts"),
+                         "status calls must not query OpenStack")
+
+        # Health polling through get_monitor.
+        m.sync_health()
+        cluster = m.reload(cluster)
+        self.assertEqual("HEALTHY", cluster.health_status)
+        self.assertEqual("Ready", cluster.health_status_reason["nodegroup"])
+
+        # PATCH node_count: the default worker goes in progress too.
+        m.clusters.cluster_update(m.context, cluster, 3, None, None)
+        cluster = m.reload(cluster)
+        self.assertEqual("UPDATE_IN_PROGRESS", cluster.status)
+        self.assertEqual("UPDATE_IN_PROGRESS",
+                         m.group(cluster, "default-worker").status)
+        self.assertEqual(3, [g.node_count for g in
+                             self.bridge.last("UpdateCluster").spec.node_groups
+                             if g.name == "default-worker"][0])
+        m.sync_until(cluster, {"UPDATE_COMPLETE"})
+        self.assertEqual("UPDATE_COMPLETE",
+                         m.group(cluster, "default-worker").status)
+
+        # Resize.
+        cluster = m.reload(cluster)
+        m.clusters.cluster_resize(m.context, cluster, 4, ["node-a"],
+                                  m.group(cluster, "default-worker"))
+        resize = self.bridge.last("ResizeCluster")
+        self.assertEqual("default-worker", resize.node_group)
+        self.assertEqual(["node-a"], list(resize.nodes_to_remove))
+        m.sync_until(cluster, {"UPDATE_COMPLETE"})
+        self.assertEqual(4, m.group(cluster, "default-worker").node_count)
+
+        # Node group create, update, delete.
+        cluster = m.reload(cluster)
+        gpu = m.new_group(cluster, "gpu", count=1, flavor="f-large")
+        m.nodegroups.nodegroup_create(m.context, cluster, gpu)
+        request = self.bridge.last("CreateNodeGroup")
+        self.assertEqual("gpu", request.node_group)
+        self.assertIn("gpu", [g.name for g in request.spec.node_groups])
+        self.assertEqual(8192, request.spec.facts.flavors["f-large"].ram_mb)
+        self.assertEqual("CREATE_IN_PROGRESS", m.group(cluster, "gpu").status)
+        m.sync_until(cluster, {"UPDATE_COMPLETE"})
+        self.assertEqual("CREATE_COMPLETE", m.group(cluster, "gpu").status)
+
+        gpu = m.group(cluster, "gpu")
+        gpu.node_count = 2
+        m.nodegroups.nodegroup_update(m.context, m.reload(cluster), gpu)
+        self.assertEqual("gpu", self.bridge.last("UpdateNodeGroup").node_group)
+        m.sync_until(cluster, {"UPDATE_COMPLETE"})
+        self.assertEqual("UPDATE_COMPLETE", m.group(cluster, "gpu").status)
+
+        m.nodegroups.nodegroup_delete(m.context, m.reload(cluster),
+                                      m.group(cluster, "gpu"))
+        request = self.bridge.last("DeleteNodeGroup")
+        self.assertEqual("DELETE_IN_PROGRESS", [
+            g.status for g in request.spec.node_groups if g.name == "gpu"][0])
+        m.sync_until(cluster, {"UPDATE_COMPLETE"})
+        self.assertNotIn("gpu", m.groups(cluster),
+                         "a node group deleted alone must be destroyed")
+
+        # Upgrade to a template with a newer image.
+        new_template = m.create_template(
+            name="k8s-1.34", image=fake_openstack.IMAGE_V2_ID,
+            labels={"kube_tag": "v1.34.3",
+                    "capi_helm_chart_version": "0.27.0"})
+        cluster = m.reload(cluster)
+        m.clusters.cluster_upgrade(m.context, cluster, new_template, 1,
+                                   cluster.default_ng_worker)
+        upgrade = self.bridge.last("UpgradeCluster")
+        self.assertEqual("", upgrade.node_group)
+        self.assertEqual("v1.34.3", upgrade.spec.facts.image.kube_version)
+        self.assertEqual(new_template.uuid, m.reload(cluster)
+                         .cluster_template_id)
+        m.sync_until(cluster, {"UPDATE_COMPLETE"})
+
+        # Credential rotation by another member of the project.
+        first_cred = create.credential.application_credential_id
+        other = m.as_user(magnum_env.OTHER_USER)
+        cluster = other.reload(cluster)
+        self.driver_for(cluster).rotate_credential(other.context, cluster)
+        rotate = self.bridge.last("RotateCredential")
+        new_cred = rotate.credential.application_credential_id
+        self.assertNotEqual(first_cred, new_cred)
+        self.assertEqual(magnum_env.OTHER_USER, rotate.spec.cluster.user_id)
+        cluster = m.reload(cluster)
+        self.assertEqual(magnum_env.OTHER_USER, cluster.user_id)
+        self.assertEqual("UPDATE_COMPLETE", cluster.status)
+        self.assertIn(first_cred, fake_openstack.CLOUD.deleted_app_creds)
+
+        # Delete: every group in progress first, then DELETE_COMPLETE; the
+        # credential and (Magnum 15) trust go with it.
+        m.clusters.cluster_delete(m.context, cluster.uuid)
+        self.assertEqual("DELETE_IN_PROGRESS", m.reload(cluster).status)
+        self.assertEqual({"DELETE_IN_PROGRESS"},
+                         {g.status for g in m.groups(cluster).values()})
+        self.assertEqual("DELETE_COMPLETE",
+                         m.sync_until(cluster, {"DELETE_COMPLETE"}))
+        self.assertFalse(m.exists(cluster))
+        self.assertIn(new_cred, fake_openstack.CLOUD.deleted_app_creds)
+        self.assertEqual({}, {k: v for k, v in
+                              fake_openstack.CLOUD.app_creds.items()
+                              if v.name.startswith("magnum-" +
+                                                   cluster.uuid)})
+        self.assertIn(("keystone.delete_trust", "trust-of-" +
+                       cluster.uuid[:8]), fake_openstack.CLOUD.calls)
+        self.assertEqual(
+            ["CreateCluster", "UpdateCluster", "ResizeCluster",
+             "CreateNodeGroup", "UpdateNodeGroup", "DeleteNodeGroup",
+             "UpgradeCluster", "RotateCredential", "DeleteCluster"],
+            [v for v in self.bridge.verbs() if v != "GetClusterStatus"])
+
+    def test_server_groups_follow_the_label(self):
+        m = self.magnum
+        labels = dict(self.template.labels,
+                      server_group_policies="anti-affinity")
+        cluster = m.create_cluster(self.template, labels=labels)
+        ids = self.bridge.last("CreateCluster").spec.facts.server_group_ids
+        self.assertEqual({"control-plane", "default-worker"}, set(ids))
+        names = sorted(g.name for g in
+                       fake_openstack.CLOUD.server_groups.values())
+        self.assertEqual(["magnum-%s-control-plane" % cluster.uuid,
+                          "magnum-%s-default-worker" % cluster.uuid], names)
+        m.sync_until(cluster, {"CREATE_COMPLETE"})
+        m.clusters.cluster_delete(m.context, cluster.uuid)
+        m.sync_until(cluster, {"DELETE_COMPLETE"})
+        self.assertEqual({}, fake_openstack.CLOUD.server_groups)
+
+
+class ErrorTest(ShimTestCase):
+    """Every failure ends as Magnum's *_FAILED with a reason a user can
+    act on, and nothing is left half-done."""
+
+    def test_bridge_rejection_becomes_the_status_reason(self):
+        self.bridge.errors["CreateCluster"] = (
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "label kube_tag: 'v1.33' is not a version; accepted: vX.Y.Z")
+        cluster = self.magnum.create_cluster(self.template)
+        self.assertEqual("CREATE_FAILED", cluster.status)
+        self.assertEqual(
+            "capi-bridge CreateCluster failed (INVALID_ARGUMENT): label "
+            "kube_tag: 'v1.33' is not a version; accepted: vX.Y.Z",
+            cluster.status_reason)
+        # The release name was kept, so a delete cleans up what exists.
+        self.assertTrue(cluster.stack_id)
+
+    def test_unreachable_bridge(self):
+        magnum_env.configure_bridge("127.0.0.1:1")
+        magnum_env.CONF.set_override("call_timeout", 2, group="capi_bridge")
+        self.addCleanup(magnum_env.CONF.clear_override, "call_timeout",
+                        group="capi_bridge")
+        cluster = self.magnum.create_cluster(self.template)
+        self.assertEqual("CREATE_FAILED", cluster.status)
+        self.assertRegex(cluster.status_reason,
+                         r"^capi-bridge CreateCluster: (bridge at "
+                         r"127\.0\.0\.1:1 unavailable|no answer from "
+                         r"127\.0\.0\.1:1 within 2 s)")
+
+    def test_deadline(self):
+        magnum_env.CONF.set_override("call_timeout", 1, group="capi_bridge")
+        self.addCleanup(magnum_env.CONF.clear_override, "call_timeout",
+                        group="capi_bridge")
+        self.bridge.delay["CreateCluster"] = 2.5
+        cluster = self.magnum.create_cluster(self.template)
+        self.assertEqual("CREATE_FAILED", cluster.status)
+        self.assertEqual("capi-bridge CreateCluster: no answer from %s "
+                         "within 1 s" % self.bridge.address,
+                         cluster.status_reason)
+
+    def test_missing_endpoint_is_named(self):
+        magnum_env.configure_bridge("")
+        cluster = self.magnum.create_cluster(self.template)
+        self.assertEqual("CREATE_FAILED", cluster.status)
+        self.assertIn("[capi_bridge] endpoint is not set",
+                      cluster.status_reason)
+
+    def test_missing_tls_file_is_named(self):
+        magnum_env.configure_bridge(self.bridge.address,
+                                    tls_ca_file="/nonexistent/ca.crt")
+        cluster = self.magnum.create_cluster(self.template)
+        self.assertEqual("CREATE_FAILED", cluster.status)
+        self.assertIn("[capi_bridge] tls_ca_file: cannot read "
+                      "'/nonexistent/ca.crt'", cluster.status_reason)
+
+    def test_openstack_facts_are_checked_before_the_bridge(self):
+        del fake_openstack.CLOUD.flavors["f-medium"]
+        cluster = self.magnum.create_cluster(self.template)
+        self.assertEqual("CREATE_FAILED", cluster.status)
+        self.assertEqual("flavor 'f-medium': not found",
+                         cluster.status_reason)
+        self.assertNotIn("CreateCluster", self.bridge.verbs())
+
+    def test_missing_default_volume_type_is_named(self):
+        magnum_env.CONF.set_override("csi_cinder_default_volume_type",
+                                     "gold", group="capi_bridge")
+        self.addCleanup(magnum_env.CONF.clear_override,
+                        "csi_cinder_default_volume_type",
+                        group="capi_bridge")
+        cluster = self.magnum.create_cluster(self.template)
+        self.assertEqual(
+            "[capi_bridge] csi_cinder_default_volume_type 'gold' is not a "
+            "Cinder volume type of this project (have: standard, fast)",
+            cluster.status_reason)
+
+    def test_keystone_refusal(self):
+        fake_openstack.CLOUD.fail_app_cred_create = True
+        cluster = self.magnum.create_cluster(self.template)
+        self.assertEqual("CREATE_FAILED", cluster.status)
+        self.assertIn("cannot create the application credential",
+                      cluster.status_reason)
+        self.assertIn("403 Forbidden", cluster.status_reason)
+        self.assertNotIn("CreateCluster", self.bridge.verbs())
+
+    def test_status_failure_reported_by_the_bridge(self):
+        from magnum_capi_bridge.pb import driver_pb2
+        cluster = self.magnum.create_cluster(self.template)
+        self.bridge.status_override[cluster.uuid] = driver_pb2.ClusterStatus(
+            status=driver_pb2.CREATE_FAILED,
+            status_reason="OpenStackCluster web: 409 Conflict from Neutron")
+        self.magnum.sync_until(cluster, {"CREATE_FAILED"})
+        self.assertEqual("OpenStackCluster web: 409 Conflict from Neutron",
+                         self.magnum.reload(cluster).status_reason)
+
+    def test_status_call_failure_changes_nothing(self):
+        cluster = self.magnum.create_cluster(self.template)
+        self.bridge.errors["GetClusterStatus"] = (
+            grpc.StatusCode.UNAVAILABLE, "watch cache not ready")
+        self.magnum.sync_once()
+        cluster = self.magnum.reload(cluster)
+        self.assertEqual("CREATE_IN_PROGRESS", cluster.status)
+        self.assertIsNone(cluster.status_reason)
+        del self.bridge.errors["GetClusterStatus"]
+        self.magnum.sync_until(cluster, {"CREATE_COMPLETE"})
+
+    def test_refused_upgrade_changes_nothing(self):
+        m = self.magnum
+        cluster = m.create_cluster(self.template)
+        m.sync_until(cluster, {"CREATE_COMPLETE"})
+        self.bridge.errors["UpgradeCluster"] = (
+            grpc.StatusCode.FAILED_PRECONDITION,
+            "kube_tag v1.36.0: a skip of more than one minor version")
+        new_template = m.create_template(name="too-new")
+        cluster = m.reload(cluster)
+        with self.assertRaises(Exception):
+            m.clusters.cluster_upgrade(m.context, cluster, new_template, 1,
+                                       cluster.default_ng_worker)
+        cluster = m.reload(cluster)
+        self.assertEqual("UPDATE_FAILED", cluster.status)
+        self.assertIn("a skip of more than one minor version",
+                      cluster.status_reason)
+        self.assertEqual(self.template.uuid, cluster.cluster_template_id)
+        self.assertEqual("CREATE_COMPLETE",
+                         m.group(cluster, "default-master").status)
+
+    def test_failed_node_group_create(self):
+        m = self.magnum
+        cluster = m.create_cluster(self.template)
+        m.sync_until(cluster, {"CREATE_COMPLETE"})
+        self.bridge.errors["CreateNodeGroup"] = (
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "node group '9gpu': a chart group name starts with a letter")
+        cluster = m.reload(cluster)
+        with self.assertRaises(Exception):
+            m.nodegroups.nodegroup_create(m.context, cluster,
+                                          m.new_group(cluster, "9gpu"))
+        self.assertEqual("CREATE_FAILED", m.group(cluster, "9gpu").status)
+        self.assertIn("starts with a letter",
+                      m.group(cluster, "9gpu").status_reason)
+        self.assertEqual("UPDATE_FAILED", m.reload(cluster).status)
+
+    def test_failed_rotation_restores_the_owner(self):
+        m = self.magnum
+        cluster = m.create_cluster(self.template)
+        m.sync_until(cluster, {"CREATE_COMPLETE"})
+        self.bridge.errors["RotateCredential"] = (
+            grpc.StatusCode.UNAVAILABLE, "management cluster unreachable")
+        other = m.as_user(magnum_env.OTHER_USER)
+        cluster = other.reload(cluster)
+        with self.assertRaises(exception.MagnumException) as caught:
+            self.driver_for(cluster).rotate_credential(other.context,
+                                                       cluster)
+        self.assertIn("management cluster unreachable", str(caught.exception))
+        self.assertEqual(magnum_env.USER, cluster.user_id)
+        new_cred = self.bridge.last(
+            "RotateCredential").credential.application_credential_id
+        self.assertIn(new_cred, fake_openstack.CLOUD.deleted_app_creds)
+
+    def test_master_size_rule(self):
+        d = shim_driver.Driver()
+        for good in (1, 3, 5):
+            d.validate_master_size(good)
+            d.validate_master_resize(good)
+        for bad in (0, 2, 4):
+            with self.assertRaises(exception.MagnumException):
+                d.validate_master_size(bad)
+
+    def test_federation_is_not_offered(self):
+        d = shim_driver.Driver()
+        for verb in (d.create_federation, d.update_federation,
+                     d.delete_federation):
+            with self.assertRaises(NotImplementedError):
+                verb(self.magnum.context, None)
+
+    def test_delete_of_a_never_applied_cluster(self):
+        # A create that failed before naming a release: nothing to ask
+        # the bridge; Magnum's status stands (no stack_id, no sync calls).
+        cluster = objects.Cluster(
+            self.magnum.context, name="ghost",
+            cluster_template_id=self.template.uuid,
+            project_id=magnum_env.PROJECT, user_id=magnum_env.USER,
+            status="CREATE_FAILED", stack_id=None)
+        cluster.create()
+        self.driver_for(cluster).delete_cluster(self.magnum.context, cluster)
+        self.assertNotIn("DeleteCluster", self.bridge.verbs())
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,166 @@
+"""The shim inside Debian's real Magnum, end to end: Magnum's conductor
+handlers and periodic status sync → the shim → the real bridge server →
+the real helm → the management-cluster simulator."""
+
+import base64
+import unittest
+
+from tests.shim import magnum_env  # configures Magnum first
+from tests.shim import fake_openstack
+from tests.integration import harness
+
+import yaml
+
+from magnum.conductor.handlers.common import cert_manager
+from magnum.drivers.common import driver as magnum_driver
+
+NAMESPACE = "magnum-" + magnum_env.PROJECT
+
+
+def secret_text(secret, key):
+    if key in secret.get("stringData", {}):
+        return secret["stringData"][key]
+    return base64.b64decode(secret["data"][key]).decode()
+
+
+class EndToEndTest(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.env = harness.Environment(step_seconds=0.1)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.env.close()
+
+    def setUp(self):
+        magnum_env.configure_bridge(self.env.address)
+        for p in magnum_env.patch_openstack():
+            self.addCleanup(p.stop)
+        self.magnum = magnum_env.Magnum()
+
+    def secret(self, name):
+        for s in self.env.objects("Secret", NAMESPACE):
+            if s["metadata"]["name"] == name:
+                return s
+        return None
+
+    def machine_deployments(self, release):
+        return {md["metadata"]["name"][len(release) + 1:]:
+                md["spec"].get("replicas")
+                for md in self.env.objects("MachineDeployment", NAMESPACE)
+                if md["metadata"]["name"].startswith(release + "-")}
+
+    def test_magnum_drives_a_cluster_through_the_bridge(self):
+        m = self.magnum
+        template = m.create_template()
+        cluster = m.create_cluster(template, name="shop", workers=2)
+        self.assertEqual("CREATE_IN_PROGRESS", cluster.status,
+                         cluster.status_reason)
+        release = cluster.stack_id
+
+        # What the reference driver would have written: namespace, the
+        # credential Secret with Keystone's new credential, Magnum's CAs.
+        clouds = yaml.safe_load(secret_text(
+            self.secret(release + "-cloud-credentials"), "clouds.yaml"))
+        auth = clouds["clouds"]["openstack"]["auth"]
+        cred = fake_openstack.CLOUD.app_creds[
+            auth["application_credential_id"]]
+        self.assertEqual(cred.secret, auth["application_credential_secret"])
+        self.assertRegex(cred.name, "^magnum-%s-" % cluster.uuid)
+        ca = cert_manager.get_cluster_ca_certificate(cluster, m.context)
+        self.assertEqual(ca.get_certificate().decode()
+                         if isinstance(ca.get_certificate(), bytes)
+                         else ca.get_certificate(),
+                         secret_text(self.secret(release + "-ca"), "tls.crt"))
+
+        self.assertEqual("CREATE_COMPLETE", m.sync_until(
+            cluster, {"CREATE_COMPLETE", "CREATE_FAILED"}, timeout=60),
+            m.reload(cluster).status_reason)
+        cluster = m.reload(cluster)
+        self.assertTrue(cluster.api_address.startswith("https://"))
+        self.assertEqual("v1.33.4", cluster.coe_version)
+        self.assertEqual(2, len(m.group(cluster, "default-worker")
+                                .node_addresses))
+        m.sync_health()
+        self.assertEqual("HEALTHY", m.reload(cluster).health_status)
+
+        # Resize through Magnum's handler.
+        m.clusters.cluster_resize(m.context, cluster, 3, [],
+                                  m.group(cluster, "default-worker"))
+        self.assertEqual(3, self.machine_deployments(release)[
+            "default-worker"])
+        self.assertEqual("UPDATE_COMPLETE", m.sync_until(
+            cluster, {"UPDATE_COMPLETE", "UPDATE_FAILED"}, timeout=60))
+        self.assertEqual(3, len(m.group(cluster, "default-worker")
+                                .node_addresses))
+
+        # A node group comes and goes.
+        cluster = m.reload(cluster)
+        m.nodegroups.nodegroup_create(m.context, cluster,
+                                      m.new_group(cluster, "gpu", count=1))
+        self.assertEqual(1, self.machine_deployments(release)["gpu"])
+        m.sync_until(cluster, {"UPDATE_COMPLETE"}, timeout=60)
+        self.assertEqual("CREATE_COMPLETE", m.group(cluster, "gpu").status)
+        m.nodegroups.nodegroup_delete(m.context, m.reload(cluster),
+                                      m.group(cluster, "gpu"))
+        m.sync_until(cluster, {"UPDATE_COMPLETE"}, timeout=60)
+        self.assertNotIn("gpu", self.machine_deployments(release))
+        self.assertNotIn("gpu", m.groups(cluster))
+
+        # Upgrade one minor version with a new template and image.
+        new_template = m.create_template(
+            name="k8s-1.34", image=fake_openstack.IMAGE_V2_ID,
+            labels={"kube_tag": "v1.34.3",
+                    "capi_helm_chart_version": "0.27.0"})
+        cluster = m.reload(cluster)
+        m.clusters.cluster_upgrade(m.context, cluster, new_template, 1,
+                                   cluster.default_ng_worker)
+        self.assertEqual("UPDATE_COMPLETE", m.sync_until(
+            cluster, {"UPDATE_COMPLETE", "UPDATE_FAILED"}, timeout=60),
+            m.reload(cluster).status_reason)
+        self.assertEqual("v1.34.3", m.reload(cluster).coe_version)
+
+        # Credential rotation: the Secret carries the new credential and
+        # the old one is gone from Keystone.
+        old = auth["application_credential_id"]
+        other = m.as_user(magnum_env.OTHER_USER)
+        cluster = other.reload(cluster)
+        magnum_driver.Driver.get_driver_for_cluster(
+            other.context, cluster).rotate_credential(other.context, cluster)
+        clouds = yaml.safe_load(secret_text(
+            self.secret(release + "-cloud-credentials"), "clouds.yaml"))
+        new = clouds["clouds"]["openstack"]["auth"][
+            "application_credential_id"]
+        self.assertNotEqual(old, new)
+        self.assertEqual(magnum_env.OTHER_USER, fake_openstack.CLOUD
+                         .app_creds[new].user)
+        self.assertIn(old, fake_openstack.CLOUD.deleted_app_creds)
+        self.assertEqual("UPDATE_COMPLETE", m.reload(cluster).status)
+
+        # Delete: Magnum's rows go only after the management cluster
+        # finished, and the Secrets and the credential with them.
+        m.clusters.cluster_delete(m.context, cluster.uuid)
+        self.assertEqual("DELETE_COMPLETE", m.sync_until(
+            cluster, {"DELETE_COMPLETE", "DELETE_FAILED"}, timeout=60))
+        self.assertEqual([], self.env.objects(
+            "Secret", NAMESPACE,
+            "magnum.openstack.org/cluster-uuid=" + cluster.uuid))
+        self.assertNotIn(new, fake_openstack.CLOUD.app_creds)
+
+    def test_bridge_refusal_reaches_the_user(self):
+        m = self.magnum
+        template = m.create_template(
+            name="bad", labels={"kube_tag": "v1.33.4",
+                                "capi_helm_chart_version": "0.27.0",
+                                "boot_volume_size": "lots"})
+        cluster = m.create_cluster(template, name="bad")
+        self.assertEqual("CREATE_FAILED", cluster.status)
+        self.assertIn("capi-bridge CreateCluster failed (INVALID_ARGUMENT)",
+                      cluster.status_reason)
+        self.assertIn("boot_volume_size", cluster.status_reason)
+        self.assertIn("lots", cluster.status_reason)
+
+
+if __name__ == "__main__":
+    unittest.main()
