@@ -5,7 +5,13 @@ handlers and periodic status sync drive clusters through every verb. Fast,
 and the place for the error paths.
 """
 
+import glob
+import os
+import subprocess
+import sys
+import tempfile
 import unittest
+import zipfile
 
 from tests.shim import magnum_env  # noqa: F401  (configures Magnum first)
 from tests.shim import fake_bridge
@@ -68,6 +74,29 @@ class RegistrationTest(ShimTestCase):
         self.assertTrue({"endpoint", "tls_ca_file", "tls_cert_file",
                          "tls_key_file", "call_timeout", "sync_call_timeout",
                          "status_timeout"} <= names, names)
+
+    def test_the_wheel_alone_registers_the_driver(self):
+        # Unpacked as pip would into site-packages, without the source
+        # tree: Magnum finds the driver and its stubs import.
+        wheels = glob.glob(os.path.join(magnum_env.BUILD, "dist", "*.whl"))
+        self.assertEqual(1, len(wheels), wheels)
+        with tempfile.TemporaryDirectory() as site, \
+                tempfile.TemporaryDirectory() as cache:
+            with zipfile.ZipFile(wheels[0]) as wheel:
+                wheel.extractall(site)
+            probe = (
+                "from magnum.drivers.common import driver as d\n"
+                "import magnum_capi_bridge.pb.driver_pb2 as pb\n"
+                "c = d.Driver.get_driver('vm', 'ubuntu', 'kubernetes')\n"
+                "print(type(c).__module__, pb.DESCRIPTOR.name)\n")
+            out = subprocess.run(
+                [sys.executable, "-c", probe], cwd=site,
+                env=dict(os.environ, PYTHONPATH=site, XDG_CACHE_HOME=cache),
+                capture_output=True, text=True, timeout=120)
+        self.assertEqual(0, out.returncode, out.stderr[-2000:])
+        self.assertEqual("magnum_capi_bridge.driver "
+                         "magnum/capi/bridge/v1/driver.proto",
+                         out.stdout.strip())
 
     def test_driver_construction_dials_nothing(self):
         magnum_env.configure_bridge("192.0.2.1:1")  # unroutable
