@@ -1,0 +1,209 @@
+"""The kolla/kayobe role (driver_shim/kolla), run with Debian's ansible
+against a temporary kayobe configuration tree: the files it writes, that
+they load as kolla-ansible and the shim read them, idempotence, refusal of
+bad input, and that switching it off restores the operator's files."""
+
+import configparser
+import os
+import shutil
+import subprocess
+import tempfile
+import textwrap
+import unittest
+
+import jinja2
+import yaml
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+PLAYBOOK = os.path.join(ROOT, "driver_shim", "kolla", "magnum-capi-bridge.yml")
+ANSIBLE = shutil.which("ansible-playbook") or "/usr/bin/ansible-playbook"
+
+MAGNUM_CONF = textwrap.dedent("""\
+    [DEFAULT]
+    debug = True
+
+    [drivers]
+    verify_ca = false
+    """)
+GLOBALS = "kolla_base_distro: ubuntu\nenable_magnum: true\n"
+KOLLA_YML = "kolla_openstack_release: \"2025.1\"\n"
+
+
+class KollaRoleTest(unittest.TestCase):
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="kayobe-")
+        self.addCleanup(self.tmp.cleanup)
+        self.kayobe = os.path.join(self.tmp.name, "etc", "kayobe")
+        self.kolla_config = os.path.join(self.kayobe, "kolla", "config")
+        tls = os.path.join(self.kolla_config, "magnum", "capi-bridge")
+        os.makedirs(tls)
+        self.write(os.path.join(self.kolla_config, "magnum.conf"),
+                   MAGNUM_CONF)
+        self.write(os.path.join(self.kayobe, "kolla", "globals.yml"),
+                   GLOBALS)
+        self.write(os.path.join(self.kayobe, "kolla.yml"), KOLLA_YML)
+        for name in ("ca.crt", "tls.crt", "tls.key"):
+            self.write(os.path.join(tls, name), "PEM of %s\n" % name)
+        self.host_dir = os.path.join(self.tmp.name, "host", "magnum-capi-bridge")
+        self.inventory = os.path.join(self.tmp.name, "hosts")
+        self.write(self.inventory,
+                   "[controllers]\nlocalhost ansible_connection=local "
+                   "ansible_python_interpreter=/usr/bin/python3\n")
+
+    @staticmethod
+    def write(path, text):
+        with open(path, "w") as f:
+            f.write(text)
+
+    @staticmethod
+    def read(path):
+        with open(path) as f:
+            return f.read()
+
+    def run_role(self, enabled, **extra):
+        variables = {
+            "magnum_capi_helm_driver_enabled": enabled,
+            "magnum_capi_bridge_kayobe_config_path": self.kayobe,
+            "magnum_capi_bridge_endpoint": "capi-bridge.mgmt.example:50051",
+            "magnum_capi_bridge_host_tls_dir": self.host_dir,
+            "magnum_capi_bridge_tls_owner": str(os.getuid()),
+            "magnum_capi_bridge_tls_group": str(os.getgid()),
+            "magnum_capi_bridge_become": False,
+        }
+        variables.update(extra)
+        extra_vars = os.path.join(self.tmp.name, "vars.yml")
+        self.write(extra_vars, yaml.safe_dump(variables))
+        env = dict(os.environ, ANSIBLE_NOCOLOR="1",
+                   ANSIBLE_LOCAL_TEMP=os.path.join(self.tmp.name, "tmp"),
+                   ANSIBLE_HOME=os.path.join(self.tmp.name, "ansible"),
+                   ANSIBLE_RETRY_FILES_ENABLED="0")
+        return subprocess.run(
+            [ANSIBLE, "-i", self.inventory, PLAYBOOK, "-e", "@" + extra_vars],
+            capture_output=True, text=True, env=env, timeout=300)
+
+    def assert_ran(self, result):
+        self.assertEqual(0, result.returncode,
+                         result.stdout[-4000:] + result.stderr[-2000:])
+
+    def magnum_conf(self):
+        parser = configparser.ConfigParser(interpolation=None)
+        parser.read(os.path.join(self.kolla_config, "magnum.conf"))
+        return parser
+
+    def test_enable_writes_what_kolla_and_the_shim_read(self):
+        self.assert_ran(self.run_role(True))
+
+        conf = self.magnum_conf()
+        self.assertEqual("True", conf["DEFAULT"]["debug"])
+        self.assertEqual("false", conf["drivers"]["verify_ca"])
+        self.assertEqual(
+            "k8s_capi_helm_v1,k8s_cluster_api_ubuntu,"
+            "k8s_cluster_api_ubuntu_focal,k8s_cluster_api_debian,"
+            "k8s_cluster_api_flatcar,k8s_cluster_api_rockylinux",
+            conf["drivers"]["disabled_drivers"])
+        section = conf["capi_bridge"]
+        self.assertEqual("capi-bridge.mgmt.example:50051",
+                         section["endpoint"])
+        self.assertEqual("/etc/magnum/capi-bridge/tls.key",
+                         section["tls_key_file"])
+
+        # oslo.config reads the fragment with the shim's own options.
+        import sys
+        sys.path.insert(0, os.path.join(ROOT, "driver_shim"))
+        from oslo_config import cfg
+        from magnum_capi_bridge import conf as shim_conf
+        opts = cfg.ConfigOpts()
+        shim_conf.register_opts(opts)
+        opts(args=[], default_config_files=[
+            os.path.join(self.kolla_config, "magnum.conf")])
+        self.assertEqual("capi-bridge.mgmt.example:50051",
+                         opts.capi_bridge.endpoint)
+        self.assertEqual(20, opts.capi_bridge.sync_call_timeout)
+        self.assertEqual("/etc/magnum/capi-bridge/ca.crt",
+                         opts.capi_bridge.tls_ca_file)
+
+        # kolla-ansible: the TLS directory mounted read-only into the
+        # conductor, the operator's globals kept.
+        globals_yml = yaml.safe_load(self.read(
+            os.path.join(self.kayobe, "kolla", "globals.yml")))
+        self.assertEqual("ubuntu", globals_yml["kolla_base_distro"])
+        self.assertEqual(
+            "{{ magnum_extra_volumes + ['%s:/etc/magnum/capi-bridge:ro'] }}"
+            % self.host_dir, globals_yml["magnum_conductor_extra_volumes"])
+
+        # The image build: kayobe evaluates the value (the raw block keeps
+        # kolla's macros for kolla), kolla renders the rest.
+        kolla_yml = yaml.safe_load(self.read(
+            os.path.join(self.kayobe, "kolla.yml")))
+        self.assertEqual("2025.1", kolla_yml["kolla_openstack_release"])
+        footer = jinja2.Template(
+            kolla_yml["kolla_build_blocks"]["magnum_base_footer"]).render()
+        self.assertIn("{% set magnum_capi_bridge_packages = "
+                      "['magnum-capi-bridge==0.1.0'] %}", footer)
+        self.assertIn('RUN {{ macros.install_pip(magnum_capi_bridge_packages '
+                      '| customizable("pip_packages")) }}', footer)
+        self.assertEqual(["magnum-cluster-api"], kolla_yml[
+            "kolla_build_customizations"]["magnum_base_pip_packages_remove"])
+
+        # TLS material on the controller, the key private.
+        for name, mode in (("ca.crt", 0o644), ("tls.crt", 0o644),
+                           ("tls.key", 0o600)):
+            path = os.path.join(self.host_dir, name)
+            self.assertEqual("PEM of %s\n" % name, self.read(path))
+            self.assertEqual(mode, os.stat(path).st_mode & 0o777, name)
+
+        # A second run changes nothing.
+        again = self.run_role(True)
+        self.assert_ran(again)
+        self.assertRegex(again.stdout, r"localhost\s+: ok=\d+\s+changed=0 ")
+
+    def test_disable_restores_the_operators_files(self):
+        self.assert_ran(self.run_role(True))
+        self.assert_ran(self.run_role(False))
+        conf = self.magnum_conf()
+        self.assertNotIn("capi_bridge", conf)
+        self.assertNotIn("disabled_drivers", conf["drivers"])
+        self.assertEqual("false", conf["drivers"]["verify_ca"])
+        self.assertEqual(GLOBALS, self.read(
+            os.path.join(self.kayobe, "kolla", "globals.yml")))
+        self.assertEqual(KOLLA_YML, self.read(
+            os.path.join(self.kayobe, "kolla.yml")))
+        self.assertFalse(os.path.exists(self.host_dir))
+
+    def test_disabled_on_a_tree_never_enabled_changes_nothing(self):
+        self.assert_ran(self.run_role(False))
+        self.assertEqual(MAGNUM_CONF, self.read(
+            os.path.join(self.kolla_config, "magnum.conf")))
+        self.assertEqual(KOLLA_YML, self.read(
+            os.path.join(self.kayobe, "kolla.yml")))
+
+    def test_bad_endpoint_is_named_and_nothing_written(self):
+        result = self.run_role(True, magnum_capi_bridge_endpoint="https://x")
+        self.assertNotEqual(0, result.returncode)
+        self.assertIn('magnum_capi_bridge_endpoint is \\"https://x\\"',
+                      result.stdout)
+        self.assertIn("host:port", result.stdout)
+        self.assertEqual(MAGNUM_CONF, self.read(
+            os.path.join(self.kolla_config, "magnum.conf")))
+
+    def test_missing_key_is_named(self):
+        os.remove(os.path.join(self.kolla_config, "magnum", "capi-bridge",
+                               "tls.key"))
+        result = self.run_role(True)
+        self.assertNotEqual(0, result.returncode)
+        self.assertIn("capi-bridge/tls.key is missing", result.stdout)
+        self.assertEqual(MAGNUM_CONF, self.read(
+            os.path.join(self.kolla_config, "magnum.conf")))
+
+    def test_existing_build_blocks_are_not_shadowed(self):
+        self.write(os.path.join(self.kayobe, "kolla.yml"),
+                   "kolla_build_blocks:\n  base_footer: RUN true\n")
+        result = self.run_role(True)
+        self.assertNotEqual(0, result.returncode)
+        self.assertIn("already defines kolla_build_blocks", result.stdout)
+
+
+if __name__ == "__main__":
+    unittest.main()
