@@ -246,7 +246,14 @@ class Driver(driver.Driver):
 
     def update_cluster_status(self, context, cluster, use_admin_ctx=False):
         if not cluster.stack_id:
-            return  # nothing was applied; Magnum's own status stands
+            # Nothing was ever applied (the create failed before naming a
+            # release): a delete has nothing to wait for.
+            if cluster.status == Status.DELETE_IN_PROGRESS:
+                problems = self._clean_up_after_delete(context, cluster)
+                cluster.status = Status.DELETE_COMPLETE
+                cluster.status_reason = "; ".join(problems) or None
+                cluster.save()
+            return
         nodegroups = list(cluster.nodegroups)
         reply = self._status(cluster, nodegroups)
         status_mapping.apply_node_groups(cluster, nodegroups, reply)
@@ -297,9 +304,11 @@ class Driver(driver.Driver):
     # ---- credentials -----------------------------------------------------
 
     def rotate_credential(self, context, cluster):
+        # The caller becomes the owner of the new credential; nothing of
+        # the cluster changes before Keystone made it.
+        material = credentials.create(context, cluster)
         old_user = cluster.user_id
         cluster.user_id = context.user_id
-        material = credentials.create(context, cluster)
         request = driver_pb2.RotateCredentialRequest(
             spec=self._spec(context, cluster, with_facts=False),
             credential=material)

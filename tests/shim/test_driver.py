@@ -466,17 +466,20 @@ class ErrorTest(ShimTestCase):
                 verb(self.magnum.context, None)
 
     def test_delete_of_a_never_applied_cluster(self):
-        # A create that failed before naming a release: nothing to ask
-        # the bridge; Magnum's status stands (no stack_id, no sync calls).
+        # A create that failed before the driver named a release: the
+        # delete asks the bridge nothing and still completes.
         cluster = objects.Cluster(
             self.magnum.context, name="ghost",
             cluster_template_id=self.template.uuid,
             project_id=magnum_env.PROJECT, user_id=magnum_env.USER,
             status="CREATE_FAILED", stack_id=None)
         cluster.create()
-        self.driver_for(cluster).delete_cluster(self.magnum.context, cluster)
-        self.assertNotIn("DeleteCluster", self.bridge.verbs())
-
+        self.magnum.clusters.cluster_delete(self.magnum.context,
+                                            cluster.uuid)
+        self.assertEqual("DELETE_COMPLETE", self.magnum.sync_until(
+            cluster, {"DELETE_COMPLETE"}))
+        self.assertFalse(self.magnum.exists(cluster))
+        self.assertEqual([], self.bridge.verbs())
 
 if __name__ == "__main__":
     unittest.main()
