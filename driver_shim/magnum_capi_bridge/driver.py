@@ -11,8 +11,11 @@ driver object for every call, in magnum-api too.
 
 import re
 
+from magnum.common import clients
 from magnum.common import exception
 from magnum.common import short_id
+from magnum.conductor.handlers.common import cert_manager
+from magnum.conductor.handlers.common import trust_manager
 import magnum.conf
 from magnum.drivers.common import driver
 from magnum.objects import fields
@@ -280,9 +283,6 @@ class Driver(driver.Driver):
 
     @staticmethod
     def _delete_trust_and_certificates(context, cluster):
-        from magnum.common import clients
-        from magnum.conductor.handlers.common import cert_manager
-        from magnum.conductor.handlers.common import trust_manager
         try:
             trust_manager.delete_trustee_and_trust(
                 clients.OpenStackClients(context), context, cluster)

@@ -23,58 +23,53 @@ def status_name(value):
     return driver_pb2.Status.Name(value)
 
 
-def _set(obj, name, value, changed):
+def _set(obj, name, value):
+    """Assigns only a different value, so the object's own change tracking
+    (obj_what_changed) tells whether a save is needed."""
     if getattr(obj, name) != value:
         setattr(obj, name, value)
-        changed.add(id(obj))
 
 
 def apply_node_groups(cluster, nodegroups, reply):
-    """Applies the reply's node groups; returns the groups still present
-    in Magnum (destroyed ones left out)."""
+    """Applies the reply's node groups, saving those that changed."""
     by_name = {ng.name: ng for ng in nodegroups}
-    kept = list(nodegroups)
     for group in reply.node_groups:
         ng = by_name.get(group.name)
         if ng is None:
             continue
-        changed = set()
         wanted = status_name(group.status)
         if wanted == "DELETE_COMPLETE":
             if not ng.is_default:
                 LOG.info("Cluster %s: node group %s is gone; removing it",
                          cluster.uuid, ng.name)
                 ng.destroy()
-                kept.remove(ng)
             continue
         if wanted is not None:
-            _set(ng, "status", wanted, changed)
-        _set(ng, "status_reason", group.status_reason or None, changed)
+            _set(ng, "status", wanted)
+        _set(ng, "status_reason", group.status_reason or None)
         addresses = list(group.node_addresses)
         if addresses:
-            _set(ng, "node_addresses", addresses, changed)
+            _set(ng, "node_addresses", addresses)
         # An autoscaler moved the group: Magnum shows the real size.
         if (group.present and ng.status.endswith("_COMPLETE") and
                 group.desired_nodes != ng.node_count and
                 group.desired_nodes >= (ng.min_node_count or 0)):
-            _set(ng, "node_count", group.desired_nodes, changed)
-        if changed:
+            _set(ng, "node_count", group.desired_nodes)
+        if ng.obj_what_changed():
             ng.save()
-    return kept
 
 
 def apply_cluster(cluster, reply):
     """Copies status, reason, API address and version; True if changed."""
-    changed = set()
     wanted = status_name(reply.status)
     if wanted is not None:
-        _set(cluster, "status", wanted, changed)
-    _set(cluster, "status_reason", reply.status_reason or None, changed)
+        _set(cluster, "status", wanted)
+    _set(cluster, "status_reason", reply.status_reason or None)
     if reply.api_address:
-        _set(cluster, "api_address", reply.api_address, changed)
+        _set(cluster, "api_address", reply.api_address)
     if reply.coe_version:
-        _set(cluster, "coe_version", reply.coe_version, changed)
-    return bool(changed)
+        _set(cluster, "coe_version", reply.coe_version)
+    return bool(cluster.obj_what_changed())
 
 
 def health(reply):
