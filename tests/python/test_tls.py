@@ -39,6 +39,27 @@ def make_cert(name, ca, extensions, cwd):
             "-extfile", name + ".ext", "-out", name + ".crt", cwd=cwd)
 
 
+def start_mtls_server(config_path, env=None):
+    """Starts the server with a mutual-TLS config; (process, address)."""
+    server = subprocess.Popen(
+        [SERVER, "--config", config_path], stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True, env=env)
+    line = server.stdout.readline()
+    match = re.search(r"listening on (\S+) \(mutual TLS\)", line)
+    if not match:
+        server.kill()
+        raise RuntimeError("server did not start: %r %s" %
+                           (line, server.stderr.read()))
+    return server, match.group(1)
+
+
+def stop_server(server):
+    server.terminate()
+    server.wait(timeout=20)
+    server.stdout.close()
+    server.stderr.close()
+
+
 class TlsTest(unittest.TestCase):
 
     @classmethod
@@ -57,23 +78,12 @@ class TlsTest(unittest.TestCase):
                     "  cert_file: server.crt\n"
                     "  key_file: server.key\n"
                     "  client_ca_file: ca.crt\n")
-        cls.server = subprocess.Popen(
-            [SERVER, "--config", os.path.join(d, "bridge.yaml")],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        line = cls.server.stdout.readline()
-        match = re.search(r"listening on (\S+) \(mutual TLS\)", line)
-        if not match:
-            cls.server.kill()
-            raise RuntimeError("server did not start: %r %s" %
-                               (line, cls.server.stderr.read()))
-        cls.address = match.group(1)
+        cls.server, cls.address = start_mtls_server(
+            os.path.join(d, "bridge.yaml"))
 
     @classmethod
     def tearDownClass(cls):
-        cls.server.terminate()
-        cls.server.wait(timeout=20)
-        cls.server.stdout.close()
-        cls.server.stderr.close()
+        stop_server(cls.server)
         shutil.rmtree(cls.dir)
 
     def health(self, *args):

@@ -6,9 +6,7 @@ answer to a status call is FAILED_PRECONDITION: proof the call got through.
 """
 
 import os
-import re
 import shutil
-import subprocess
 import tempfile
 import unittest
 
@@ -34,22 +32,13 @@ class ShimTlsTest(unittest.TestCase):
         with open(os.path.join(d, "bridge.yaml"), "w") as f:
             f.write("listen: 127.0.0.1:0\ntls:\n  cert_file: server.crt\n"
                     "  key_file: server.key\n  client_ca_file: ca.crt\n")
-        cls.server = subprocess.Popen(
-            [certs.SERVER, "--config", os.path.join(d, "bridge.yaml")],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cls.server, cls.address = certs.start_mtls_server(
+            os.path.join(d, "bridge.yaml"),
             env=dict(os.environ, KUBECONFIG="", HOME=d))
-        match = re.search(r"listening on (\S+)", cls.server.stdout.readline())
-        if not match:
-            cls.server.kill()
-            raise RuntimeError(cls.server.stderr.read())
-        cls.address = match.group(1)
 
     @classmethod
     def tearDownClass(cls):
-        cls.server.terminate()
-        cls.server.wait(timeout=20)
-        cls.server.stdout.close()
-        cls.server.stderr.close()
+        certs.stop_server(cls.server)
         shutil.rmtree(cls.dir)
 
     def setUp(self):
