@@ -113,15 +113,19 @@ class Environment:
                         "  repo: %s\n" % self.sim.chart_url,
                         self.sim.kubeconfig, HELM,
                         os.path.join(self.dir, "cache"), extra_config))
-        self.server = subprocess.Popen(
-            [SERVER, "--config", self.config_path], stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True)
+        # The server's log goes to a file: a pipe nobody drains would block
+        # it once full, and tests read the log lines.
+        self.log_path = os.path.join(self.dir, "server.log")
+        with open(self.log_path, "w") as log:
+            self.server = subprocess.Popen(
+                [SERVER, "--config", self.config_path],
+                stdout=subprocess.PIPE, stderr=log, text=True)
         line = self.server.stdout.readline()
         match = re.search(r"listening on (\S+)", line)
         if not match:
             self.server.kill()
             raise RuntimeError("bridge did not start: %r %s" % (
-                line, self.server.stderr.read()))
+                line, self.log()))
         self.address = match.group(1)
         self.ops_url = ""
         if "ops_listen:" in extra_config:
@@ -139,10 +143,14 @@ class Environment:
         except subprocess.TimeoutExpired:
             self.server.kill()
         self.server.stdout.close()
-        self.stderr = self.server.stderr.read()
-        self.server.stderr.close()
+        self.stderr = self.log()
         self.sim.stop()
         self.tmp.cleanup()
+
+    def log(self):
+        """Everything the server has logged so far."""
+        with open(self.log_path) as log:
+            return log.read()
 
     # -- management-cluster views
     def objects(self, kind, namespace, selector=""):

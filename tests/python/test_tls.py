@@ -41,15 +41,19 @@ def make_cert(name, ca, extensions, cwd):
 
 def start_mtls_server(config_path, env=None):
     """Starts the server with a mutual-TLS config; (process, address)."""
+    # stderr (the log) is a temporary file: an undrained pipe would block.
+    log = tempfile.TemporaryFile(mode="w+")
     server = subprocess.Popen(
         [SERVER, "--config", config_path], stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True, env=env)
+        stderr=log, text=True, env=env)
+    server.log = log
     line = server.stdout.readline()
     match = re.search(r"listening on (\S+) \(mutual TLS\)", line)
     if not match:
         server.kill()
-        raise RuntimeError("server did not start: %r %s" %
-                           (line, server.stderr.read()))
+        server.wait()
+        log.seek(0)
+        raise RuntimeError("server did not start: %r %s" % (line, log.read()))
     return server, match.group(1)
 
 
@@ -57,7 +61,7 @@ def stop_server(server):
     server.terminate()
     server.wait(timeout=20)
     server.stdout.close()
-    server.stderr.close()
+    server.log.close()
 
 
 class TlsTest(unittest.TestCase):
