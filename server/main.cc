@@ -1,26 +1,77 @@
 // capi-bridge-server: wiring only. Loads the config (file + flags), builds
 // the services and serves gRPC (ClusterDriver, grpc.health.v1, reflection)
-// until SIGTERM or SIGINT.
-#include <csignal>
-#include <cstdio>
+// until SIGTERM or SIGINT, then shuts down gracefully (see Shutdown below).
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <iostream>
 #include <thread>
 
 #include "CLI/CLI.hpp"
+#include "absl/synchronization/notification.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "server/config/bridge_config.h"
 #include "server/lifecycle_wiring.h"
+#include "server/log/log.h"
 #include "server/ops/metrics.h"
 #include "server/ops/ops_server.h"
 #include "server/service/cluster_driver_service.h"
 #include "server/service/render_service.h"
+#include "server/stats/histogram.h"
 #include "server/tls_credentials.h"
 
 namespace {
 
 constexpr char kVersion[] = "0.1.0";
+// After the grace period, how long gRPC gets to cancel what is left before
+// the process exits regardless (a helm run does not stop on cancel).
+constexpr absl::Duration kCancelSlack = absl::Seconds(2);
+
+namespace log = capi_bridge::log;
+
+// The first signal has arrived: stop accepting calls, let in-flight verbs
+// finish within `grace`, and return the exit code. A second signal, or
+// verbs still running once the grace period (plus slack) is over, end the
+// process at once.
+int Shutdown(grpc::Server* server, const sigset_t& signals, int first_signal,
+             absl::Duration grace, const capi_bridge::Lifecycle& lifecycle) {
+  log::Info(
+      "stop signal received: refusing new calls, letting in-flight "
+      "verbs finish",
+      {{"signal", first_signal},
+       {"grace_seconds", absl::ToInt64Seconds(grace)},
+       {"verbs_in_flight",
+        lifecycle.clusters ? lifecycle.clusters->InFlight() : 0}});
+  absl::Notification done;
+  std::thread stopper([server, grace, &done] {
+    server->Shutdown(absl::ToChronoTime(absl::Now() + grace));
+    done.Notify();
+  });
+  const absl::Time hard_stop = absl::Now() + grace + kCancelSlack;
+  while (!done.HasBeenNotified()) {
+    timespec tick{0, 100 * 1000 * 1000};
+    int again = sigtimedwait(&signals, nullptr, &tick);
+    if (again > 0) {
+      log::Warn("second stop signal: exiting now",
+                {{"signal", again},
+                 {"verbs_in_flight",
+                  lifecycle.clusters ? lifecycle.clusters->InFlight() : 0}});
+      _exit(1);
+    }
+    if (absl::Now() > hard_stop) {
+      log::Error("grace period over with verbs still running: exiting",
+                 {{"verbs_in_flight",
+                   lifecycle.clusters ? lifecycle.clusters->InFlight() : 0}});
+      _exit(1);
+    }
+  }
+  stopper.join();
+  log::Info("every call finished; stopped");
+  return 0;
+}
 
 }  // namespace
 
@@ -50,9 +101,11 @@ int main(int argc, char** argv) {
     std::cerr << "capi-bridge-server: " << config.status().message() << "\n";
     return 2;
   }
+  log::Configure(config->log.format, config->log.level);
+  log::AddGlobalSecret(config->auth.token);
 
-  // Signals are taken by a dedicated thread (sigwait), so block them in
-  // every thread gRPC starts from here on.
+  // Signals are taken by sigwait on the main thread, so block them in
+  // every thread started from here on.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
@@ -76,15 +129,20 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (lifecycle->clusters == nullptr) {
-    std::cerr << "capi-bridge-server: lifecycle verbs disabled: "
-              << lifecycle->unavailable_reason << "\n";
+    log::Warn("lifecycle verbs disabled",
+              {{"reason", lifecycle->unavailable_reason}});
   } else {
-    std::cerr << "capi-bridge-server: management cluster " << lifecycle->target
-              << "\n";
+    log::Info("management cluster", {{"target", lifecycle->target}});
   }
+  std::atomic<bool> stopping{false};
+  capi_bridge::stats::CallStats calls;
+  capi_bridge::service::CallPolicy policy;
+  policy.bearer_token = config->auth.token;
+  policy.calls = &calls;
+  policy.stopping = &stopping;
   capi_bridge::service::ClusterDriverService driver(
       &render, lifecycle->clusters.get(), lifecycle->status.get(),
-      lifecycle->unavailable_reason);
+      lifecycle->unavailable_reason, policy);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -94,40 +152,35 @@ int main(int argc, char** argv) {
   builder.RegisterService(&driver);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (!server) {
-    std::cerr << "capi-bridge-server: cannot listen on " << config->listen
-              << "\n";
+    log::Error("cannot listen", {{"listen", config->listen}});
     return 1;
   }
-  std::string shown = config->listen;
-  if (shown.rfind("unix:", 0) != 0) {
-    shown = shown.substr(0, shown.rfind(':')) + ":" + std::to_string(port);
-  }
-  std::cout << "capi-bridge-server " << kVersion << " listening on " << shown
-            << (config->insecure                     ? " (plaintext)"
-                : config->tls.client_ca_file.empty() ? " (TLS)"
-                                                     : " (mutual TLS)")
-            << std::endl;
 
   std::unique_ptr<capi_bridge::ops::OpsServer> ops;
   if (!config->ops_listen.empty()) {
     capi_bridge::Lifecycle* l = &*lifecycle;
     auto started = capi_bridge::ops::OpsServer::Start(
         config->ops_listen,
-        [l]() -> absl::Status {
+        [l, &stopping]() -> absl::Status {
+          if (stopping.load()) {
+            return absl::UnavailableError("shutting down");
+          }
           if (l->cache != nullptr && !l->cache->Ready()) {
             return absl::UnavailableError(
                 "the watch cache has not listed every kind yet");
           }
           return absl::OkStatus();
         },
-        [l]() {
+        [l, &calls, &stopping]() {
           capi_bridge::ops::MetricsInputs in;
+          in.calls = &calls;
           if (l->kube) in.kube = &l->kube->stats();
           if (l->helm) in.helm = &l->helm->stats();
           if (l->status) in.status = &l->status->stats();
           if (l->cache) in.watches = l->cache->States();
           if (l->store) in.cached_clusters = l->store->ClusterCount();
           if (l->clusters) in.operations_in_flight = l->clusters->InFlight();
+          in.shutting_down = stopping.load();
           return capi_bridge::ops::PrometheusText(in);
         });
     if (!started.ok()) {
@@ -136,22 +189,36 @@ int main(int argc, char** argv) {
       return 2;
     }
     ops = *std::move(started);
+  }
+
+  std::string shown = config->listen;
+  if (shown.rfind("unix:", 0) != 0) {
+    shown = shown.substr(0, shown.rfind(':')) + ":" + std::to_string(port);
+  }
+  const char* transport = config->insecure                     ? "plaintext"
+                          : config->tls.client_ca_file.empty() ? "TLS"
+                                                               : "mutual TLS";
+  log::Info("serving",
+            {{"listen", shown},
+             {"transport", transport},
+             {"auth", config->auth.token.empty() ? "none" : "required"},
+             {"version", kVersion}});
+  // These two stdout lines are the readiness contract of scripts and tests.
+  std::cout << "capi-bridge-server " << kVersion << " listening on " << shown
+            << " (" << transport << ")" << std::endl;
+  if (ops) {
     std::cout << "capi-bridge-server ops endpoint on "
               << config->ops_listen.substr(0, config->ops_listen.rfind(':'))
               << ":" << ops->port() << std::endl;
   }
 
-  std::thread waiter([&server, &signals]() {
-    int received = 0;
-    sigwait(&signals, &received);
-    std::cerr << "capi-bridge-server: signal " << received
-              << ", shutting down\n";
-    server->Shutdown(std::chrono::system_clock::now() +
-                     std::chrono::seconds(10));
-  });
-  server->Wait();
-  waiter.join();
+  int received = 0;
+  sigwait(&signals, &received);
+  stopping.store(true);
+  int code =
+      Shutdown(server.get(), signals, received,
+               absl::Seconds(config->shutdown_grace_seconds), *lifecycle);
   ops.reset();
   lifecycle->Shutdown();
-  return 0;
+  return code;
 }

@@ -74,7 +74,7 @@ for _ in $(seq 1 100); do
   [ -n "$address" ] && break
   sleep 0.1
 done
-sed -n 's/^capi-bridge-server: //p' "$log"
+grep -E 'msg="management cluster"|msg=serving' "$log"
 sed 's/^  stack_id: .*$/  stack_id: ""/' client/examples/cluster.yaml >"$work/spec.yaml"
 cat >"$work/credential.yaml" <<CRED
 application_credential_id: 0d1e2f3a4b5c
@@ -117,3 +117,6 @@ echo "== capi-bridge delete"
 "$cli" --address "$address" delete --spec "$work/spec.yaml" --stack-id "$release"
 "$cli" --address "$address" watch --spec "$work/spec4.yaml" --stack-id "$release" \
   --current DELETE_IN_PROGRESS
+echo
+echo "== the bridge's log of the create (logfmt; one request id per verb, no secret)"
+grep -m 6 'verb=CreateCluster' "$log" || true

@@ -4,7 +4,9 @@
 #include <set>
 #include <sstream>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -253,6 +255,45 @@ void CheckTransport(BridgeConfig& config, const std::string& base_dir,
   }
 }
 
+void CheckOpsListen(const std::string& address, Problems* problems) {
+  if (address.empty()) return;
+  size_t colon = address.rfind(':');
+  int port = -1;
+  if (colon == std::string::npos || colon == 0 ||
+      !absl::SimpleAtoi(address.substr(colon + 1), &port) || port < 0 ||
+      port > 65535) {
+    problems->Add("ops_listen", address,
+                  "host:port with a port from 0 to 65535 (e.g. 0.0.0.0:9180, "
+                  "[::]:9180), or empty for no ops endpoint");
+  }
+}
+
+void CheckAuth(AuthConfig& auth, const std::string& base_dir,
+               Problems* problems) {
+  if (auth.token_file.empty()) return;
+  if (auth.token_file[0] != '/' && !base_dir.empty()) {
+    auth.token_file = absl::StrCat(base_dir, "/", auth.token_file);
+  }
+  absl::StatusOr<std::string> text = ReadFile(auth.token_file);
+  if (!text.ok()) {
+    problems->Add("auth.token_file", auth.token_file,
+                  "a readable file holding the bearer token");
+    return;
+  }
+  std::string token(absl::StripAsciiWhitespace(*text));
+  bool printable = !token.empty();
+  for (char c : token) {
+    if (c <= ' ' || c > '~') printable = false;
+  }
+  if (token.size() < 16 || !printable) {
+    problems->Add("auth.token_file", auth.token_file,
+                  "a file holding one token of at least 16 printable "
+                  "characters without spaces (e.g. openssl rand -hex 32)");
+    return;
+  }
+  auth.token = std::move(token);
+}
+
 }  // namespace
 
 absl::StatusOr<BridgeConfig> ParseConfig(const std::string& yaml_text,
@@ -282,6 +323,31 @@ absl::StatusOr<BridgeConfig> ParseConfig(const std::string& yaml_text,
   tls.String("key_file", &config.tls.key_file);
   tls.String("client_ca_file", &config.tls.client_ca_file);
   tls.CheckUnknown();
+  Section auth = top.Child("auth");
+  auth.String("token_file", &config.auth.token_file);
+  auth.CheckUnknown();
+  Section logs = top.Child("log");
+  std::string format, level;
+  logs.String("format", &format);
+  logs.String("level", &level);
+  logs.CheckUnknown();
+  if (!format.empty()) {
+    auto parsed = log::ParseFormat(format);
+    if (parsed.ok()) {
+      config.log.format = *parsed;
+    } else {
+      problems.Add("log.format", format, "logfmt or json");
+    }
+  }
+  if (!level.empty()) {
+    auto parsed = log::ParseLevel(level);
+    if (parsed.ok()) {
+      config.log.level = *parsed;
+    } else {
+      problems.Add("log.level", level, "debug, info, warn or error");
+    }
+  }
+  top.Int("shutdown_grace_seconds", 0, 3600, &config.shutdown_grace_seconds);
   top.String("namespace_prefix", &r.namespace_prefix);
   Section chart = top.Child("chart");
   chart.String("repo", &config.chart.repo);
@@ -363,6 +429,8 @@ absl::StatusOr<BridgeConfig> ParseConfig(const std::string& yaml_text,
     problems.Add("listen", "", "host:port or unix:/path");
   }
   CheckTransport(config, base_dir, &problems);
+  CheckOpsListen(config.ops_listen, &problems);
+  CheckAuth(config.auth, base_dir, &problems);
   if (r.namespace_prefix.empty()) {
     problems.Add("namespace_prefix", "", "a non-empty prefix such as magnum");
   }

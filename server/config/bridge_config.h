@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "server/log/log.h"
 #include "server/render/render_options.h"
 
 namespace capi_bridge::config {
@@ -65,6 +66,19 @@ struct StatusConfig {
   int watch_timeout_seconds = 300;
 };
 
+struct LogConfig {
+  log::Format format = log::Format::kLogfmt;  // "logfmt" or "json"
+  log::Level level = log::Level::kInfo;       // debug, info, warn, error
+};
+
+struct AuthConfig {
+  // File holding the bearer token every ClusterDriver call must present
+  // ("authorization: Bearer <token>"); "" = no token. Read at start;
+  // surrounding whitespace is ignored.
+  std::string token_file;
+  std::string token;  // its content, filled by the config check
+};
+
 struct BridgeConfig {
   // gRPC listen address: host:port, or unix:/path.
   std::string listen = "127.0.0.1:50051";
@@ -75,6 +89,12 @@ struct BridgeConfig {
   // Plaintext gRPC, only when asked for, and then only on a loopback
   // address or a unix socket.
   bool insecure = false;
+  AuthConfig auth;
+  LogConfig log;
+  // After SIGTERM/SIGINT: new calls are refused and in-flight verbs get
+  // this long to finish before the process exits anyway; a second signal
+  // exits at once.
+  int shutdown_grace_seconds = 30;
   ChartConfig chart;
   ManagementConfig management;
   HelmConfig helm;

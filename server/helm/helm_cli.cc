@@ -11,6 +11,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "nlohmann/json.hpp"
+#include "server/log/log.h"
 #include "server/process/run.h"
 
 namespace capi_bridge::helm {
@@ -91,6 +92,10 @@ std::vector<std::string> UpgradeArgv(const std::string& binary,
                                    "-",
                                    "--namespace",
                                    request.namespace_name};
+  if (!request.description.empty()) {
+    argv.push_back("--description");
+    argv.push_back(request.description);
+  }
   argv.insert(argv.end(), global.begin(), global.end());
   return argv;
 }
@@ -214,10 +219,24 @@ absl::StatusOr<process::ProcessResult> HelmCli::RunHelm(
   absl::Time start = absl::Now();
   run.deadline = start + timeout + kDeadlineSlack;
   stats_.runs.fetch_add(1, std::memory_order_relaxed);
+  const std::string command = run.argv.size() > 1 ? run.argv[1] : "helm";
+  log::Debug("helm started", {{"command", command}});
   auto result = process::RunProcess(run);
-  stats_.run_micros.fetch_add(
-      static_cast<uint64_t>(absl::ToInt64Microseconds(absl::Now() - start)),
-      std::memory_order_relaxed);
+  absl::Duration took = absl::Now() - start;
+  const bool ran_ok = result.ok() && result->exit_code == 0;
+  stats_.durations.Record(command, ran_ok ? "ok" : "error", took);
+  log::Fields fields = {{"command", command},
+                        {"duration_ms", absl::ToInt64Milliseconds(took)}};
+  if (result.ok()) {
+    fields.emplace_back("exit_code", result->exit_code);
+    if (result->exit_code != 0) {
+      fields.emplace_back("stderr", HelmMessage(result->stderr_data));
+    }
+  } else {
+    fields.emplace_back("error", std::string(result.status().message()));
+  }
+  log::Log(ran_ok ? log::Level::kInfo : log::Level::kWarn, "helm finished",
+           fields);
   if (!result.ok()) {
     stats_.failures.fetch_add(1, std::memory_order_relaxed);
     if (absl::IsNotFound(result.status())) {

@@ -19,6 +19,7 @@
 #include "absl/synchronization/mutex.h"
 #include "server/helm/helm_runner.h"
 #include "server/process/run.h"
+#include "server/stats/histogram.h"
 
 namespace capi_bridge::helm {
 
@@ -37,7 +38,8 @@ struct HelmStats {
   std::atomic<uint64_t> runs{0};
   std::atomic<uint64_t> failures{0};
   std::atomic<uint64_t> chart_pulls{0};
-  std::atomic<uint64_t> run_micros{0};  // total wall time of helm runs
+  // Run durations by (helm command, "ok" | "error" exit).
+  stats::CallStats durations;
 };
 
 class HelmCli final : public HelmRunner {

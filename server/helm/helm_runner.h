@@ -27,6 +27,9 @@ struct UpgradeRequest {
   ChartRef chart;
   std::string values_json;  // the whole values document, sent on stdin
   absl::Duration timeout = absl::Minutes(5);
+  // Recorded in the release's history (`helm history`), e.g. the verb and
+  // request id that applied it.
+  std::string description;
 };
 
 struct UpgradeResult {

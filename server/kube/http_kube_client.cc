@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "server/log/log.h"
 #include "server/process/run.h"
 
 namespace capi_bridge::kube {
@@ -216,6 +217,7 @@ struct HttpKubeClient::CurlSetup {
   curl_slist* headers = nullptr;
   curl_slist* connect_to = nullptr;
   std::string auth;
+  std::string request_id;
   curl_blob ca{}, cert{}, key{};
   ~CurlSetup() {
     curl_slist_free_all(headers);
@@ -235,6 +237,13 @@ void HttpKubeClient::Prepare(void* handle, const Credentials& credentials,
   if (!credentials.token.empty()) {
     setup->auth = "Authorization: Bearer " + credentials.token;
     setup->headers = curl_slist_append(setup->headers, setup->auth.c_str());
+  }
+  // The verb's request id, for the API server's audit trail and proxies.
+  if (const log::Context* context = log::CurrentContext();
+      context != nullptr && !context->request_id.empty()) {
+    setup->request_id = "X-Request-Id: " + context->request_id;
+    setup->headers =
+        curl_slist_append(setup->headers, setup->request_id.c_str());
   }
   if (!connect_to_.empty()) {
     setup->connect_to = curl_slist_append(nullptr, connect_to_.c_str());
@@ -472,6 +481,13 @@ absl::StatusOr<HttpKubeClient::Response> HttpKubeClient::Send(
       return credentials.status();
     }
     auto response = SendOnce(request, *credentials);
+    if (log::Enabled(log::Level::kDebug)) {
+      log::Debug("kube request",
+                 {{"request", request.What()},
+                  {"attempt", attempt},
+                  {"http_status",
+                   response.ok() ? absl::StrCat(response->code) : "none"}});
+    }
     absl::Duration wait = backoff;
     if (response.ok()) {
       if (response->code == 401 && connection_.has_exec && !refreshed) {

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/strings/match.h"
+#include "server/log/log.h"
 
 namespace capi_bridge::kube {
 
@@ -99,6 +100,10 @@ void WatchCache::Run(Loop* loop) {
     change(loop->state);
   };
   auto failed = [&](const absl::Status& status) {
+    log::Warn("watch of a kind failed, retrying",
+              {{"kind", type.kind},
+               {"error", std::string(status.message())},
+               {"retry_in_ms", absl::ToInt64Milliseconds(backoff)}});
     note([&](WatchState& s) {
       s.connected = false;
       s.last_error = std::string(status.message());
@@ -168,6 +173,7 @@ void WatchCache::Run(Loop* loop) {
       if (stop_.HasBeenNotified() || absl::IsCancelled(status)) return;
       if (absl::IsOutOfRange(status)) {
         note([](WatchState& s) { ++s.relists_gone; });
+        log::Info("watch expired (410 Gone), relisting", {{"kind", type.kind}});
         break;
       }
       note([](WatchState& s) { ++s.reconnects; });

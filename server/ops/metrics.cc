@@ -17,11 +17,47 @@ void Sample(std::string* out, const char* name, double value,
                   value, "\n");
 }
 
+// The samples of one histogram series; `labels` without braces.
+void HistogramSamples(std::string* out, const char* name,
+                      const std::string& labels,
+                      const stats::Histogram::Snapshot& h) {
+  const std::string prefix = labels.empty() ? "" : labels + ",";
+  for (size_t i = 0; i < stats::Histogram::kBounds.size(); ++i) {
+    absl::StrAppend(out, name, "_bucket{", prefix, "le=\"",
+                    stats::Histogram::kBounds[i], "\"} ", h.cumulative[i],
+                    "\n");
+  }
+  absl::StrAppend(out, name, "_bucket{", prefix, "le=\"+Inf\"} ", h.count,
+                  "\n");
+  Sample(out, (std::string(name) + "_sum").c_str(), h.sum_seconds, labels);
+  Sample(out, (std::string(name) + "_count").c_str(), h.count, labels);
+}
+
+// Two-label histogram families (label values are fixed vocabularies:
+// method or command names and codes, never ids).
+void CallHistograms(std::string* out, const char* name, const char* help,
+                    const char* first, const char* second,
+                    const stats::CallStats& calls) {
+  Family(out, name, "histogram", help);
+  for (const auto& [key, snapshot] : calls.Read()) {
+    HistogramSamples(out, name,
+                     absl::StrCat(first, "=\"", key.first, "\",", second, "=\"",
+                                  key.second, "\""),
+                     snapshot);
+  }
+}
+
 }  // namespace
 
 std::string PrometheusText(const MetricsInputs& in) {
   std::string out;
   constexpr auto kRelaxed = std::memory_order_relaxed;
+  if (in.calls != nullptr) {
+    CallHistograms(&out, "capi_bridge_grpc_request_duration_seconds",
+                   "ClusterDriver calls by method and gRPC code (the _count "
+                   "series counts requests).",
+                   "method", "code", *in.calls);
+  }
   if (in.kube != nullptr) {
     Family(&out, "capi_bridge_kube_requests_total", "counter",
            "Requests sent to the management cluster's API (attempts).");
@@ -48,10 +84,9 @@ std::string PrometheusText(const MetricsInputs& in) {
            "Chart versions pulled into the local cache.");
     Sample(&out, "capi_bridge_helm_chart_pulls_total",
            in.helm->chart_pulls.load(kRelaxed));
-    Family(&out, "capi_bridge_helm_run_seconds_total", "counter",
-           "Wall time spent in helm runs.");
-    Sample(&out, "capi_bridge_helm_run_seconds_total",
-           in.helm->run_micros.load(kRelaxed) / 1e6);
+    CallHistograms(&out, "capi_bridge_helm_run_duration_seconds",
+                   "helm runs by command and exit (ok or error).", "command",
+                   "outcome", in.helm->durations);
   }
   if (in.status != nullptr) {
     Family(&out, "capi_bridge_status_evaluations_total", "counter",
@@ -93,6 +128,9 @@ std::string PrometheusText(const MetricsInputs& in) {
   Family(&out, "capi_bridge_operations_in_flight", "gauge",
          "Lifecycle verbs running now.");
   Sample(&out, "capi_bridge_operations_in_flight", in.operations_in_flight);
+  Family(&out, "capi_bridge_shutting_down", "gauge",
+         "1 once a stop signal was received (in-flight verbs finishing).");
+  Sample(&out, "capi_bridge_shutting_down", in.shutting_down ? 1 : 0);
   return out;
 }
 

@@ -10,16 +10,19 @@
 #include "server/kube/http_kube_client.h"
 #include "server/kube/watch_cache.h"
 #include "server/service/status_service.h"
+#include "server/stats/histogram.h"
 
 namespace capi_bridge::ops {
 
 struct MetricsInputs {
+  const stats::CallStats* calls = nullptr;  // gRPC calls by verb and code
   const kube::KubeClientStats* kube = nullptr;
   const helm::HelmStats* helm = nullptr;
   const service::StatusStats* status = nullptr;
   std::vector<kube::WatchState> watches;  // one per watched kind
   size_t cached_clusters = 0;
   int operations_in_flight = 0;
+  bool shutting_down = false;
 };
 
 std::string PrometheusText(const MetricsInputs& in);

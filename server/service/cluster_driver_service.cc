@@ -6,114 +6,150 @@
 
 namespace capi_bridge::service {
 
+grpc::Status ClusterDriverService::NoClusters() const {
+  return grpc::Status(
+      grpc::StatusCode::FAILED_PRECONDITION,
+      "no management cluster is configured: " + no_clusters_reason_);
+}
+
 grpc::Status ClusterDriverService::RenderValues(
-    grpc::ServerContext*, const v1::RenderValuesRequest* request,
+    grpc::ServerContext* context, const v1::RenderValuesRequest* request,
     v1::RenderValuesResponse* response) {
+  VerbCall call("RenderValues", context, request->spec(), policy_);
+  if (grpc::Status denied = call.Authorize(); !denied.ok()) {
+    return call.Finish(denied);
+  }
   absl::StatusOr<v1::RenderValuesResponse> result = render_->Render(*request);
-  if (!result.ok()) return ToGrpcStatus(result.status());
+  if (!result.ok()) return call.Finish(ToGrpcStatus(result.status()));
   *response = std::move(*result);
-  return grpc::Status::OK;
+  return call.Finish(grpc::Status::OK);
 }
 
 template <typename Request>
 grpc::Status ClusterDriverService::Lifecycle(
+    const char* name, grpc::ServerContext* context,
     absl::StatusOr<v1::OperationResponse> (ClusterService::*verb)(
         const Request&),
-    const Request& request, v1::OperationResponse* response) {
-  if (clusters_ == nullptr) {
-    return grpc::Status(
-        grpc::StatusCode::FAILED_PRECONDITION,
-        "no management cluster is configured: " + no_clusters_reason_);
+    const Request& request, v1::OperationResponse* response,
+    std::vector<std::string> secrets) {
+  VerbCall call(name, context, request.spec(), policy_, std::move(secrets));
+  if (grpc::Status denied = call.Authorize(); !denied.ok()) {
+    return call.Finish(denied);
   }
+  if (clusters_ == nullptr) return call.Finish(NoClusters());
   absl::StatusOr<v1::OperationResponse> result = (clusters_->*verb)(request);
-  if (!result.ok()) return ToGrpcStatus(result.status());
+  if (!result.ok()) return call.Finish(ToGrpcStatus(result.status()));
   *response = std::move(*result);
-  return grpc::Status::OK;
+  return call.Finish(grpc::Status::OK);
 }
 
 grpc::Status ClusterDriverService::CreateCluster(
-    grpc::ServerContext*, const v1::CreateClusterRequest* request,
+    grpc::ServerContext* context, const v1::CreateClusterRequest* request,
     v1::OperationResponse* response) {
-  return Lifecycle(&ClusterService::Create, *request, response);
+  std::vector<std::string> secrets = SecretsOf(request->credential());
+  for (std::string& key : SecretsOf(request->ca_certificates())) {
+    secrets.push_back(std::move(key));
+  }
+  return Lifecycle("CreateCluster", context, &ClusterService::Create, *request,
+                   response, std::move(secrets));
 }
 
 grpc::Status ClusterDriverService::UpdateCluster(
-    grpc::ServerContext*, const v1::UpdateClusterRequest* request,
+    grpc::ServerContext* context, const v1::UpdateClusterRequest* request,
     v1::OperationResponse* response) {
-  return Lifecycle(&ClusterService::Update, *request, response);
+  return Lifecycle("UpdateCluster", context, &ClusterService::Update, *request,
+                   response);
 }
 
 grpc::Status ClusterDriverService::ResizeCluster(
-    grpc::ServerContext*, const v1::ResizeClusterRequest* request,
+    grpc::ServerContext* context, const v1::ResizeClusterRequest* request,
     v1::OperationResponse* response) {
-  return Lifecycle(&ClusterService::Resize, *request, response);
+  return Lifecycle("ResizeCluster", context, &ClusterService::Resize, *request,
+                   response);
 }
 
 grpc::Status ClusterDriverService::UpgradeCluster(
-    grpc::ServerContext*, const v1::UpgradeClusterRequest* request,
+    grpc::ServerContext* context, const v1::UpgradeClusterRequest* request,
     v1::OperationResponse* response) {
-  return Lifecycle(&ClusterService::Upgrade, *request, response);
+  return Lifecycle("UpgradeCluster", context, &ClusterService::Upgrade,
+                   *request, response);
 }
 
 grpc::Status ClusterDriverService::DeleteCluster(
-    grpc::ServerContext*, const v1::DeleteClusterRequest* request,
+    grpc::ServerContext* context, const v1::DeleteClusterRequest* request,
     v1::OperationResponse* response) {
-  return Lifecycle(&ClusterService::Delete, *request, response);
+  return Lifecycle("DeleteCluster", context, &ClusterService::Delete, *request,
+                   response);
 }
 
 grpc::Status ClusterDriverService::CreateNodeGroup(
-    grpc::ServerContext*, const v1::NodeGroupRequest* request,
+    grpc::ServerContext* context, const v1::NodeGroupRequest* request,
     v1::OperationResponse* response) {
-  return Lifecycle(&ClusterService::CreateNodeGroup, *request, response);
+  return Lifecycle("CreateNodeGroup", context, &ClusterService::CreateNodeGroup,
+                   *request, response);
 }
 
 grpc::Status ClusterDriverService::UpdateNodeGroup(
-    grpc::ServerContext*, const v1::NodeGroupRequest* request,
+    grpc::ServerContext* context, const v1::NodeGroupRequest* request,
     v1::OperationResponse* response) {
-  return Lifecycle(&ClusterService::UpdateNodeGroup, *request, response);
+  return Lifecycle("UpdateNodeGroup", context, &ClusterService::UpdateNodeGroup,
+                   *request, response);
 }
 
 grpc::Status ClusterDriverService::DeleteNodeGroup(
-    grpc::ServerContext*, const v1::NodeGroupRequest* request,
+    grpc::ServerContext* context, const v1::NodeGroupRequest* request,
     v1::OperationResponse* response) {
-  return Lifecycle(&ClusterService::DeleteNodeGroup, *request, response);
+  return Lifecycle("DeleteNodeGroup", context, &ClusterService::DeleteNodeGroup,
+                   *request, response);
 }
 
 grpc::Status ClusterDriverService::RotateCredential(
-    grpc::ServerContext*, const v1::RotateCredentialRequest* request,
+    grpc::ServerContext* context, const v1::RotateCredentialRequest* request,
     v1::OperationResponse* response) {
-  return Lifecycle(&ClusterService::RotateCredential, *request, response);
+  return Lifecycle("RotateCredential", context,
+                   &ClusterService::RotateCredential, *request, response,
+                   SecretsOf(request->credential()));
 }
 
 grpc::Status ClusterDriverService::GetClusterStatus(
-    grpc::ServerContext*, const v1::GetClusterStatusRequest* request,
+    grpc::ServerContext* context, const v1::GetClusterStatusRequest* request,
     v1::ClusterStatus* response) {
-  if (status_ == nullptr) {
-    return grpc::Status(
-        grpc::StatusCode::FAILED_PRECONDITION,
-        "no management cluster is configured: " + no_clusters_reason_);
+  VerbCall call("GetClusterStatus", context, request->spec(), policy_);
+  if (grpc::Status denied = call.Authorize(); !denied.ok()) {
+    return call.Finish(denied);
   }
+  if (status_ == nullptr) return call.Finish(NoClusters());
   absl::StatusOr<v1::ClusterStatus> result = status_->Get(*request);
-  if (!result.ok()) return ToGrpcStatus(result.status());
+  if (!result.ok()) return call.Finish(ToGrpcStatus(result.status()));
   *response = std::move(*result);
-  return grpc::Status::OK;
+  return call.Finish(grpc::Status::OK);
 }
 
 grpc::Status ClusterDriverService::WatchClusterStatus(
     grpc::ServerContext* context, const v1::GetClusterStatusRequest* request,
     grpc::ServerWriter<v1::ClusterStatus>* writer) {
-  if (status_ == nullptr) {
-    return grpc::Status(
-        grpc::StatusCode::FAILED_PRECONDITION,
-        "no management cluster is configured: " + no_clusters_reason_);
+  VerbCall call("WatchClusterStatus", context, request->spec(), policy_);
+  if (grpc::Status denied = call.Authorize(); !denied.ok()) {
+    return call.Finish(denied);
   }
+  if (status_ == nullptr) return call.Finish(NoClusters());
+  const std::atomic<bool>* stopping = policy_.stopping;
+  auto is_stopping = [stopping] { return stopping && stopping->load(); };
   absl::Status result = status_->Watch(
       *request,
       [writer](const v1::ClusterStatus& status) {
         return writer->Write(status);
       },
-      [context] { return context->IsCancelled(); });
-  return ToGrpcStatus(result);
+      [context, &is_stopping] {
+        return context->IsCancelled() || is_stopping();
+      });
+  if (absl::IsCancelled(result) && is_stopping()) {
+    return call.Finish(grpc::Status(
+        grpc::StatusCode::UNAVAILABLE,
+        "the bridge is shutting down; watch again (another replica or "
+        "after the restart)"));
+  }
+  return call.Finish(ToGrpcStatus(result));
 }
 
 }  // namespace capi_bridge::service

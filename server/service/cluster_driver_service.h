@@ -1,7 +1,7 @@
 // ClusterDriverService: the gRPC edge of the ClusterDriver API. Each verb
 // delegates to the class owning its concern and maps absl::Status to a
-// gRPC code. Verbs whose issue has not landed answer UNIMPLEMENTED saying
-// which part of the bridge will serve them.
+// gRPC code. Every call goes through a VerbCall (bearer token, request id,
+// log context, call statistics).
 #ifndef CAPI_BRIDGE_SERVER_SERVICE_CLUSTER_DRIVER_SERVICE_H_
 #define CAPI_BRIDGE_SERVER_SERVICE_CLUSTER_DRIVER_SERVICE_H_
 
@@ -11,6 +11,7 @@
 #include "server/service/cluster_service.h"
 #include "server/service/render_service.h"
 #include "server/service/status_service.h"
+#include "server/service/verb_call.h"
 
 namespace capi_bridge::service {
 
@@ -22,11 +23,13 @@ class ClusterDriverService final : public v1::ClusterDriver::Service {
   // `status` likewise (null: the status verbs answer FAILED_PRECONDITION).
   ClusterDriverService(const RenderService* render, ClusterService* clusters,
                        StatusService* status,
-                       std::string no_clusters_reason = "")
+                       std::string no_clusters_reason = "",
+                       CallPolicy policy = {})
       : render_(render),
         clusters_(clusters),
         status_(status),
-        no_clusters_reason_(std::move(no_clusters_reason)) {}
+        no_clusters_reason_(std::move(no_clusters_reason)),
+        policy_(std::move(policy)) {}
 
   grpc::Status RenderValues(grpc::ServerContext* context,
                             const v1::RenderValuesRequest* request,
@@ -69,15 +72,19 @@ class ClusterDriverService final : public v1::ClusterDriver::Service {
  private:
   // Runs one lifecycle verb of `clusters_` and maps its status.
   template <typename Request>
-  grpc::Status Lifecycle(absl::StatusOr<v1::OperationResponse> (
+  grpc::Status Lifecycle(const char* name, grpc::ServerContext* context,
+                         absl::StatusOr<v1::OperationResponse> (
                              ClusterService::*verb)(const Request&),
                          const Request& request,
-                         v1::OperationResponse* response);
+                         v1::OperationResponse* response,
+                         std::vector<std::string> secrets = {});
+  grpc::Status NoClusters() const;
 
   const RenderService* render_;
   ClusterService* clusters_;
   StatusService* status_;
   std::string no_clusters_reason_;
+  CallPolicy policy_;
 };
 
 }  // namespace capi_bridge::service

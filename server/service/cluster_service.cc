@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "server/log/log.h"
 #include "server/render/naming.h"
 #include "server/service/cluster_objects.h"
 #include "server/service/immutable_values.h"
@@ -124,6 +125,7 @@ absl::StatusOr<v1::OperationResponse> ClusterService::Apply(ApplyPlan plan) {
   }
   bool generated = release.empty();
   if (generated) release = render_->NewReleaseName(spec.cluster().name());
+  log::SetRelease(release);
   // Validate before touching anything.
   auto rendered = render_->RenderRelease(spec, release);
   if (!rendered.ok()) return rendered.status();
@@ -139,6 +141,7 @@ absl::StatusOr<v1::OperationResponse> ClusterService::Apply(ApplyPlan plan) {
       if (!rendered.ok()) return rendered.status();
     }
   }
+  log::SetRelease(release);
   auto deployed = DeployedRelease(release, ns);
   if (!deployed.ok()) return deployed.status();
   const std::string chart_version = rendered->chart_version.ToString();
@@ -205,6 +208,8 @@ absl::StatusOr<v1::OperationResponse> ClusterService::Apply(ApplyPlan plan) {
                          (*deployed)->chart_version == chart_version &&
                          (*deployed)->values == rendered->values;
   if (unchanged) {
+    log::Info("values unchanged, helm not run",
+              {{"namespace", ns}, {"chart_version", chart_version}});
     response.set_unchanged(true);
     return response;
   }
@@ -215,8 +220,16 @@ absl::StatusOr<v1::OperationResponse> ClusterService::Apply(ApplyPlan plan) {
   upgrade.chart.version = chart_version;
   upgrade.values_json = rendered->values.dump();
   upgrade.timeout = options_.helm_timeout;
+  if (const log::Context* context = log::CurrentContext()) {
+    upgrade.description = absl::StrCat("capi-bridge ", context->verb,
+                                       " request ", context->request_id);
+  }
   auto result = helm_->UpgradeInstall(upgrade);
   if (!result.ok()) return result.status();
+  log::Info("release applied", {{"namespace", ns},
+                                {"chart_version", chart_version},
+                                {"revision", result->revision},
+                                {"helm_status", result->status}});
   return response;
 }
 
@@ -367,9 +380,15 @@ absl::StatusOr<v1::OperationResponse> ClusterService::Delete(
   v1::OperationResponse response;
   response.set_release_name(release);
   response.set_namespace_(ns);
-  if (release.empty()) return response;  // never created: nothing to do
+  if (release.empty()) {
+    log::Info("no release to uninstall", {{"namespace", ns}});
+    return response;  // never created: nothing to do
+  }
+  log::SetRelease(release);
   auto removed = helm_->Uninstall(release, ns, options_.helm_timeout);
   if (!removed.ok()) return removed.status();
+  log::Info(*removed ? "release uninstalled" : "release was already gone",
+            {{"namespace", ns}});
   response.set_unchanged(!*removed);
   if (options_.operation_times != nullptr) {
     options_.operation_times->Record(spec.cluster().uuid(), absl::Now());

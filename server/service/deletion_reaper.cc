@@ -1,8 +1,8 @@
 #include "server/service/deletion_reaper.h"
 
-#include <iostream>
 #include <vector>
 
+#include "server/log/log.h"
 #include "server/service/cluster_objects.h"
 
 namespace capi_bridge::service {
@@ -22,7 +22,9 @@ void DeletionReaper::Add(const std::string& namespace_name,
                          const std::string& release,
                          const std::string& cluster_uuid) {
   absl::MutexLock lock(&mu_);
-  pending_[cluster_uuid] = Item{namespace_name, release, cluster_uuid};
+  const log::Context* context = log::CurrentContext();
+  pending_[cluster_uuid] = Item{namespace_name, release, cluster_uuid,
+                                context ? context->request_id : ""};
 }
 
 int DeletionReaper::Pending() const {
@@ -38,6 +40,13 @@ int DeletionReaper::CheckOnce() {
   }
   int finished = 0;
   for (const Item& item : items) {
+    // Lines carry the request id of the delete that queued the cluster.
+    log::Context context;
+    context.request_id = item.request_id;
+    context.verb = "DeleteCluster";
+    context.cluster_uuid = item.cluster_uuid;
+    context.release = item.release;
+    log::ScopedContext scope(std::move(context));
     auto cluster =
         kube_->Get(kube::kinds::kCluster, item.namespace_name, item.release);
     if (cluster.ok() || !absl::IsNotFound(cluster.status())) continue;
@@ -45,11 +54,13 @@ int DeletionReaper::CheckOnce() {
         kube_->DeleteCollection(kube::kinds::kSecret, item.namespace_name,
                                 ClusterSecretsSelector(item.cluster_uuid));
     if (!deleted.ok()) {
-      std::cerr << "deletion of cluster " << item.cluster_uuid
-                << ": removing its Secrets failed, will retry: "
-                << deleted.message() << "\n";
+      log::Warn("removing the deleted cluster's Secrets failed, will retry",
+                {{"namespace", item.namespace_name},
+                 {"error", std::string(deleted.message())}});
       continue;
     }
+    log::Info("cluster gone, its Secrets removed",
+              {{"namespace", item.namespace_name}});
     absl::MutexLock lock(&mu_);
     pending_.erase(item.cluster_uuid);
     ++finished;

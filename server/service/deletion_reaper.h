@@ -42,6 +42,7 @@ class DeletionReaper {
     std::string namespace_name;
     std::string release;
     std::string cluster_uuid;
+    std::string request_id;  // of the delete that queued it (for logs)
   };
   void Run();
 

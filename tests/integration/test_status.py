@@ -212,6 +212,16 @@ class StatusTest(StatusCalls, unittest.TestCase):
             self.get(spec, "CREATE_IN_PROGRESS")
         after = fetch("/metrics")[1]
         self.assertEqual(sample(after, cached) - sample(before, cached), 5)
+        calls = ('capi_bridge_grpc_request_duration_seconds_count'
+                 '{method="GetClusterStatus",code="OK"}')
+        self.assertEqual(sample(after, calls) - (sample(before, calls) or 0),
+                         5)
+        self.assertGreaterEqual(sample(
+            after, 'capi_bridge_grpc_request_duration_seconds_count'
+                   '{method="CreateCluster",code="OK"}'), 1)
+        self.assertGreaterEqual(sample(
+            after, 'capi_bridge_helm_run_duration_seconds_count'
+                   '{command="upgrade",outcome="ok"}'), 1)
         self.assertEqual(sample(after, 'capi_bridge_watch_synced'
                                        '{kind="Cluster"}'), 1)
         self.assertGreaterEqual(

@@ -68,16 +68,23 @@ class Stats:
         self.lock = threading.Lock()
         self.requests = {}   # "METHOD path-without-query" -> count
         self.total = 0
+        # X-Request-Id header -> requests carrying it (the API server
+        # ignores the header; proxies and audit pipelines keep it).
+        self.request_ids = {}
 
-    def count(self, method, path):
+    def count(self, method, path, request_id=None):
         with self.lock:
             key = "%s %s" % (method, path)
             self.requests[key] = self.requests.get(key, 0) + 1
             self.total += 1
+            if request_id:
+                self.request_ids[request_id] = (
+                    self.request_ids.get(request_id, 0) + 1)
 
     def snapshot(self):
         with self.lock:
-            return {"total": self.total, "requests": dict(self.requests)}
+            return {"total": self.total, "requests": dict(self.requests),
+                    "request_ids": dict(self.request_ids)}
 
 
 def _parse_path(path):
@@ -192,7 +199,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                              "Unauthorized"))
         if path.startswith("/sim/"):
             return self._control(method, path)
-        sim.stats.count(method, path)
+        sim.stats.count(method, path, self.headers.get("X-Request-Id"))
         if sim.faults.latency_ms:
             time.sleep(sim.faults.latency_ms / 1000.0)
         if sim.faults.drop_for(method, path):

@@ -1,6 +1,7 @@
 #include "server/config/bridge_config.h"
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 
 #include "catch2/catch.hpp"
@@ -103,6 +104,60 @@ TEST_CASE("plaintext only when asked for, and then only on loopback",
   CHECK(std::string(bad_bool.status().message())
             .find("- insecure: \"sometimes\"; accepted: true or false") !=
         std::string::npos);
+}
+
+TEST_CASE("logs, bearer token, ops endpoint and grace period are checked",
+          "[config]") {
+  auto defaults = ParseConfig("insecure: true", "", {});
+  REQUIRE(defaults.ok());
+  CHECK(defaults->log.format == log::Format::kLogfmt);
+  CHECK(defaults->log.level == log::Level::kInfo);
+  CHECK(defaults->shutdown_grace_seconds == 30);
+  CHECK(defaults->auth.token.empty());
+
+  std::string dir = "/tmp/capi-bridge-config-test";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/token") << "  0123456789abcdef0123\n";
+  std::ofstream(dir + "/short") << "abc\n";
+  auto set = ParseConfig(
+      "insecure: true\nlog: {format: json, level: debug}\n"
+      "auth: {token_file: token}\nshutdown_grace_seconds: 5\n"
+      "ops_listen: \"[::]:9180\"",
+      dir, {});
+  INFO(set.status().message());
+  REQUIRE(set.ok());
+  CHECK(set->log.format == log::Format::kJson);
+  CHECK(set->log.level == log::Level::kDebug);
+  CHECK(set->auth.token == "0123456789abcdef0123");
+  CHECK(set->shutdown_grace_seconds == 5);
+
+  auto bad = ParseConfig(
+      "insecure: true\nlog: {format: xml, level: loud}\n"
+      "auth: {token_file: short}\nops_listen: metrics\n"
+      "shutdown_grace_seconds: -1",
+      dir, {});
+  REQUIRE_FALSE(bad.ok());
+  std::string m(bad.status().message());
+  INFO(m);
+  CHECK(m.find("- log.format: \"xml\"; accepted: logfmt or json") !=
+        std::string::npos);
+  CHECK(m.find("- log.level: \"loud\"; accepted: debug, info, warn or "
+               "error") != std::string::npos);
+  CHECK(m.find("- auth.token_file: \"" + dir +
+               "/short\"; accepted: a file holding one token of at least "
+               "16") != std::string::npos);
+  CHECK(m.find("- ops_listen: \"metrics\"; accepted: host:port") !=
+        std::string::npos);
+  CHECK(m.find("- shutdown_grace_seconds: \"-1\"") != std::string::npos);
+  CHECK(m.find("abc") == std::string::npos);  // the file's content
+
+  auto missing =
+      ParseConfig("insecure: true\nauth: {token_file: /nonexistent}", "", {});
+  REQUIRE_FALSE(missing.ok());
+  CHECK(std::string(missing.status().message())
+            .find("- auth.token_file: \"/nonexistent\"; accepted: a "
+                  "readable file") != std::string::npos);
+  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("value override files load relative to the config file", "[config]") {

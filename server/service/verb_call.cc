@@ -1,0 +1,132 @@
+#include "server/service/verb_call.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace capi_bridge::service {
+namespace {
+
+std::string Metadata(const grpc::ServerContext* context,
+                     const std::string& key) {
+  const auto& metadata = context->client_metadata();
+  auto it = metadata.find(key);
+  if (it == metadata.end()) return "";
+  return std::string(it->second.data(), it->second.size());
+}
+
+const char* CodeName(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::OK:
+      return "OK";
+    case grpc::StatusCode::CANCELLED:
+      return "CANCELLED";
+    case grpc::StatusCode::UNKNOWN:
+      return "UNKNOWN";
+    case grpc::StatusCode::INVALID_ARGUMENT:
+      return "INVALID_ARGUMENT";
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return "DEADLINE_EXCEEDED";
+    case grpc::StatusCode::NOT_FOUND:
+      return "NOT_FOUND";
+    case grpc::StatusCode::ALREADY_EXISTS:
+      return "ALREADY_EXISTS";
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return "PERMISSION_DENIED";
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return "RESOURCE_EXHAUSTED";
+    case grpc::StatusCode::FAILED_PRECONDITION:
+      return "FAILED_PRECONDITION";
+    case grpc::StatusCode::ABORTED:
+      return "ABORTED";
+    case grpc::StatusCode::OUT_OF_RANGE:
+      return "OUT_OF_RANGE";
+    case grpc::StatusCode::UNIMPLEMENTED:
+      return "UNIMPLEMENTED";
+    case grpc::StatusCode::INTERNAL:
+      return "INTERNAL";
+    case grpc::StatusCode::UNAVAILABLE:
+      return "UNAVAILABLE";
+    case grpc::StatusCode::DATA_LOSS:
+      return "DATA_LOSS";
+    case grpc::StatusCode::UNAUTHENTICATED:
+      return "UNAUTHENTICATED";
+    default:
+      return "UNKNOWN";
+  }
+}
+
+}  // namespace
+
+bool BearerMatches(std::string_view header, std::string_view token) {
+  std::string expected = "Bearer " + std::string(token);
+  // Length is not secret; the bytes are compared without early exit.
+  if (token.empty() || header.size() != expected.size()) return false;
+  unsigned char diff = 0;
+  for (size_t i = 0; i < expected.size(); ++i) {
+    diff |= static_cast<unsigned char>(header[i] ^ expected[i]);
+  }
+  return diff == 0;
+}
+
+std::vector<std::string> SecretsOf(const v1::CredentialMaterial& credential) {
+  return {credential.application_credential_secret()};
+}
+
+std::vector<std::string> SecretsOf(const v1::CaCertificates& cas) {
+  return {cas.ca().private_key_pem(), cas.etcd().private_key_pem(),
+          cas.front_proxy().private_key_pem(),
+          cas.service_account().private_key_pem()};
+}
+
+VerbCall::VerbCall(const char* verb, grpc::ServerContext* context,
+                   const v1::ClusterSpec& spec, const CallPolicy& policy,
+                   std::vector<std::string> secrets)
+    : verb_(verb),
+      context_(context),
+      policy_(policy),
+      start_(absl::Now()),
+      quiet_(std::string_view(verb) == "GetClusterStatus" ||
+             std::string_view(verb) == "RenderValues") {
+  std::string request_id = Metadata(context, "x-request-id");
+  if (!log::ValidRequestId(request_id)) request_id = log::NewRequestId();
+  context->AddInitialMetadata("x-request-id", request_id);
+  log::Context log_context;
+  log_context.request_id = request_id;
+  log_context.verb = verb;
+  log_context.cluster_uuid = spec.cluster().uuid();
+  log_context.release = spec.cluster().stack_id();
+  for (std::string& secret : secrets) {
+    if (secret.size() >= 4) log_context.secrets.push_back(std::move(secret));
+  }
+  scope_.emplace(std::move(log_context));
+  if (log::Enabled(quiet_ ? log::Level::kDebug : log::Level::kInfo)) {
+    log::Log(quiet_ ? log::Level::kDebug : log::Level::kInfo, "call started",
+             {{"peer", context->peer()}});
+  }
+}
+
+grpc::Status VerbCall::Authorize() const {
+  if (policy_.bearer_token.empty()) return grpc::Status::OK;
+  if (BearerMatches(Metadata(context_, "authorization"),
+                    policy_.bearer_token)) {
+    return grpc::Status::OK;
+  }
+  return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                      "this bridge requires 'authorization: Bearer <token>' "
+                      "metadata with its configured token");
+}
+
+grpc::Status VerbCall::Finish(grpc::Status status) {
+  absl::Duration took = absl::Now() - start_;
+  const char* code = CodeName(status.error_code());
+  log::Fields fields = {{"code", code},
+                        {"duration_ms", absl::ToInt64Milliseconds(took)}};
+  if (!status.ok()) fields.emplace_back("error", status.error_message());
+  log::Level level = !status.ok() ? log::Level::kWarn
+                     : quiet_     ? log::Level::kDebug
+                                  : log::Level::kInfo;
+  log::Log(level, "call finished", fields);
+  if (policy_.calls != nullptr) policy_.calls->Record(verb_, code, took);
+  return status;
+}
+
+}  // namespace capi_bridge::service
