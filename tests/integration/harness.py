@@ -89,9 +89,10 @@ class Environment:
     """Simulator + chart repository + bridge server, started together."""
 
     def __init__(self, step_seconds=0.2, chart_versions=("0.27.0",),
-                 extra_config="", oci=False):
+                 extra_config="", oci=False, helm=HELM):
         """`oci`: the bridge takes the chart from the simulator's OCI
-        registry instead of its HTTP chart repository."""
+        registry instead of its HTTP chart repository. `helm`: the helm
+        binary the bridge runs."""
         self.tmp = tempfile.TemporaryDirectory(prefix="bridge-it-")
         self.dir = self.tmp.name
         charts = os.path.join(self.dir, "charts")
@@ -111,7 +112,7 @@ class Environment:
                         ("  repo: \"\"\n  name: %s/openstack-cluster\n" %
                          self.sim.oci_url) if oci else
                         "  repo: %s\n" % self.sim.chart_url,
-                        self.sim.kubeconfig, HELM,
+                        self.sim.kubeconfig, helm,
                         os.path.join(self.dir, "cache"), extra_config))
         # The server's log goes to a file: a pipe nobody drains would block
         # it once full, and tests read the log lines.
