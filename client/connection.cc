@@ -70,11 +70,31 @@ int Report(const grpc::Status& status, const std::string& address) {
   return kCallFailed;
 }
 
-std::unique_ptr<grpc::ClientContext> Context(const Options& o) {
+bool LoadToken(Options* o) {
+  if (o->token_file.empty()) return true;
+  std::string text = ReadFile(o->token_file);
+  size_t begin = text.find_first_not_of(" \t\r\n");
+  size_t end = text.find_last_not_of(" \t\r\n");
+  if (begin == std::string::npos) {
+    std::cerr << "capi-bridge: --token-file: \"" << o->token_file
+              << "\" holds no token; accepted: a file holding the bridge's "
+                 "bearer token\n";
+    return false;
+  }
+  o->token = text.substr(begin, end - begin + 1);
+  return true;
+}
+
+std::unique_ptr<grpc::ClientContext> Context(const Options& o,
+                                             double timeout_seconds) {
+  if (timeout_seconds < 0) timeout_seconds = o.timeout_seconds;
   auto context = std::make_unique<grpc::ClientContext>();
-  context->set_deadline(std::chrono::system_clock::now() +
-                        std::chrono::milliseconds(
-                            static_cast<int64_t>(o.timeout_seconds * 1000)));
+  context->set_deadline(
+      std::chrono::system_clock::now() +
+      std::chrono::milliseconds(static_cast<int64_t>(timeout_seconds * 1000)));
+  if (!o.token.empty()) {
+    context->AddMetadata("authorization", "Bearer " + o.token);
+  }
   return context;
 }
 

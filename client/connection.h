@@ -23,12 +23,21 @@ struct Options {
   std::string ca_file;    // CA of the bridge's certificate ("" = system)
   std::string cert_file;  // client certificate, for mutual TLS
   std::string key_file;   // its private key
+  std::string token_file;  // bearer token the bridge requires ("" = none)
+  std::string token;       // its content, read by LoadToken
 };
+
+// Reads `o->token_file` into `o->token`; false (and a message naming the
+// file on stderr) when it is missing or empty.
+bool LoadToken(Options* o);
 
 // Prints the gRPC code and message; returns the exit code.
 int Report(const grpc::Status& status, const std::string& address);
 
-std::unique_ptr<grpc::ClientContext> Context(const Options& o);
+// A call context with the deadline (`timeout_seconds`, or the option's
+// when negative) and the bearer token.
+std::unique_ptr<grpc::ClientContext> Context(const Options& o,
+                                             double timeout_seconds = -1);
 std::shared_ptr<grpc::Channel> Channel(const Options& o);
 
 }  // namespace capi_bridge::client

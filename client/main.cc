@@ -107,6 +107,11 @@ int main(int argc, char** argv) {
           ->excludes(insecure);
   cert->needs(key);
   key->needs(cert);
+  app.add_option("--token-file", o.token_file,
+                 "file holding the bearer token, for a bridge that requires "
+                 "one (auth.token_file)")
+      ->envname("CAPI_BRIDGE_TOKEN_FILE")
+      ->check(CLI::ExistingFile);
 
   std::string spec_path, chart_version, format = "yaml";
   CLI::App* render = app.add_subcommand(
@@ -138,6 +143,7 @@ int main(int argc, char** argv) {
     int code = app.exit(e);
     return code == 0 ? 0 : kUsage;
   }
+  if (!capi_bridge::client::LoadToken(&o)) return kUsage;
   if (render->parsed()) return RunRender(o, spec_path, chart_version, format);
   if (health->parsed()) return RunHealth(o, service);
   int rc = run_lifecycle();

@@ -221,11 +221,9 @@ std::function<int()> AddStatusCommands(CLI::App* app, const Options* o) {
       return 0;
     }
 
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() +
-                         std::chrono::seconds(static_cast<int64_t>(
-                             in->watch_timeout_minutes * 60)));
-    auto reader = stub->WatchClusterStatus(&context, request);
+    std::unique_ptr<grpc::ClientContext> context =
+        Context(*o, in->watch_timeout_minutes * 60.0);
+    auto reader = stub->WatchClusterStatus(context.get(), request);
     Progress progress(isatty(STDOUT_FILENO) == 1);
     v1::ClusterStatus update;
     v1::Status last = v1::STATUS_UNSPECIFIED;

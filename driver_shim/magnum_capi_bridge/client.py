@@ -3,8 +3,11 @@
 One channel per process and endpoint configuration (Magnum creates a new
 Driver object for every call, so the channel cannot live on the driver).
 Every call has a deadline and runs through `green.run_blocking`; channel
-creation too. A failed call raises `BridgeError`, whose text names the verb,
-the gRPC code and the bridge's message: Magnum copies it into status_reason.
+creation too. Calls carry the bearer token (when `token_file` is set) and
+the request id of Magnum's request context as `x-request-id`, so the
+bridge's log lines of a verb share the conductor's request id. A failed
+call raises `BridgeError`, whose text names the verb, the gRPC code and
+the bridge's message: Magnum copies it into status_reason.
 """
 
 import os
@@ -12,6 +15,7 @@ import threading
 
 import grpc
 from magnum.common import exception
+from oslo_context import context as oslo_context
 
 from magnum_capi_bridge import green
 from magnum_capi_bridge.pb import driver_pb2_grpc
@@ -90,12 +94,31 @@ def reset():
         _channels.clear()
 
 
-def call(opts, verb, request, timeout):
-    """Calls ClusterDriver.<verb>(request) with a deadline of `timeout` s."""
+def _metadata(opts, request_id):
+    metadata = []
+    if opts.token_file:
+        token = _read(opts.token_file, "token_file").decode().strip()
+        if not token:
+            raise ConfigError("[capi_bridge] token_file: %r holds no token" %
+                              opts.token_file)
+        metadata.append(("authorization", "Bearer " + token))
+    if not request_id:
+        current = oslo_context.get_current()
+        request_id = getattr(current, "request_id", None)
+    if request_id:
+        metadata.append(("x-request-id", request_id))
+    return metadata
+
+
+def call(opts, verb, request, timeout, request_id=None):
+    """Calls ClusterDriver.<verb>(request) with a deadline of `timeout` s.
+    `request_id` (default: that of the thread's current request context)
+    is sent as x-request-id."""
     method = getattr(stub(opts), verb)
+    metadata = _metadata(opts, request_id)
 
     def invoke():
-        return method(request, timeout=timeout)
+        return method(request, timeout=timeout, metadata=metadata)
 
     try:
         return green.run_blocking(invoke)

@@ -38,6 +38,10 @@ opts = [
         "tls_server_name", default="",
         help="Name checked in the bridge's certificate instead of the "
              "endpoint's host."),
+    cfg.StrOpt(
+        "token_file", default="",
+        help="File holding the bearer token the bridge requires (the "
+             "bridge's auth.token_file). Empty = send no token."),
     cfg.IntOpt(
         "call_timeout", default=30, min=1,
         help="Deadline in seconds of the bridge calls made by asynchronous "

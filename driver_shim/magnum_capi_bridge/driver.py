@@ -75,8 +75,10 @@ class Driver(driver.Driver):
     def _opts(self):
         return getattr(CONF, conf.GROUP)
 
-    def _call(self, verb, request, timeout):
-        return client.call(self._opts, verb, request, timeout)
+    def _call(self, context, verb, request, timeout):
+        """Calls the bridge; `context`'s request id (if any) goes along."""
+        return client.call(self._opts, verb, request, timeout,
+                           request_id=getattr(context, "request_id", None))
 
     def _spec(self, context, cluster, template=None, nodegroups=None,
               with_facts=True, create_timeout=None):
@@ -120,7 +122,7 @@ class Driver(driver.Driver):
         request = driver_pb2.CreateClusterRequest(
             spec=spec, credential=credentials.create(context, cluster),
             ca_certificates=credentials.ca_certificates(context, cluster))
-        reply = self._call("CreateCluster", request,
+        reply = self._call(context, "CreateCluster", request,
                            self._opts.call_timeout)
         self._record_release(cluster, reply)
 
@@ -134,7 +136,7 @@ class Driver(driver.Driver):
         try:
             request = driver_pb2.UpdateClusterRequest(
                 spec=self._spec(context, cluster))
-            reply = self._call("UpdateCluster", request,
+            reply = self._call(context, "UpdateCluster", request,
                                self._opts.call_timeout)
         except Exception as e:
             if worker is not None:
@@ -151,7 +153,7 @@ class Driver(driver.Driver):
             spec=self._spec(context, cluster), node_group=nodegroup.name,
             nodes_to_remove=list(nodes_to_remove or []))
         self._record_release(cluster, self._call(
-            "ResizeCluster", request, self._opts.call_timeout))
+            context, "ResizeCluster", request, self._opts.call_timeout))
 
     def upgrade_cluster(self, context, cluster, cluster_template,
                         max_batch_size, nodegroup, scale_manager=None,
@@ -186,7 +188,7 @@ class Driver(driver.Driver):
             request = driver_pb2.UpgradeClusterRequest(
                 spec=spec, node_group="" if whole else nodegroup.name,
                 max_batch_size=int(max_batch_size or 0))
-            reply = self._call("UpgradeCluster", request,
+            reply = self._call(context, "UpgradeCluster", request,
                                self._opts.sync_call_timeout)
         except Exception:
             # A refused upgrade changes nothing (Magnum saves the cluster
@@ -210,7 +212,8 @@ class Driver(driver.Driver):
             return
         request = driver_pb2.DeleteClusterRequest(
             spec=self._spec(context, cluster, with_facts=False))
-        self._call("DeleteCluster", request, self._opts.call_timeout)
+        self._call(context, "DeleteCluster", request,
+                   self._opts.call_timeout)
 
     # ---- node-group verbs ------------------------------------------------
 
@@ -223,7 +226,7 @@ class Driver(driver.Driver):
             spec=self._spec(context, cluster, nodegroups=nodegroups),
             node_group=nodegroup.name)
         self._record_release(cluster, self._call(
-            verb, request, self._opts.call_timeout))
+            context, verb, request, self._opts.call_timeout))
 
     def create_nodegroup(self, context, cluster, nodegroup):
         self._node_group_verb("CreateNodeGroup", context, cluster, nodegroup,
@@ -244,7 +247,7 @@ class Driver(driver.Driver):
             spec=spec_builder.build_spec(cluster, cluster.cluster_template,
                                          nodegroups),
             current_status=cluster.status)
-        return self._call("GetClusterStatus", request,
+        return self._call(None, "GetClusterStatus", request,
                           self._opts.status_timeout)
 
     def update_cluster_status(self, context, cluster, use_admin_ctx=False):
@@ -313,7 +316,7 @@ class Driver(driver.Driver):
             spec=self._spec(context, cluster, with_facts=False),
             credential=material)
         try:
-            reply = self._call("RotateCredential", request,
+            reply = self._call(context, "RotateCredential", request,
                                self._opts.sync_call_timeout)
         except Exception:
             cluster.user_id = old_user

@@ -63,7 +63,8 @@ class StructuredLogTest(unittest.TestCase):
     def test_every_line_is_json_with_time_level_and_message(self):
         self.assertGreater(len(self.lines), 10)
         for line in self.lines:
-            self.assertRegex(line["ts"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+            self.assertRegex(line["ts"],
+                             r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
             self.assertIn(line["level"], ("debug", "info", "warn", "error"))
             self.assertTrue(line["msg"])
 

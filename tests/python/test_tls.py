@@ -1,4 +1,5 @@
-"""TLS and mutual TLS on the gRPC port, with the real server and CLI.
+"""TLS, mutual TLS and the bearer token on the gRPC port, with the real
+server and CLI.
 
 Certificates are made for each run with the openssl command line: a CA, a
 server certificate for 127.0.0.1, a client certificate from the same CA and
@@ -39,8 +40,9 @@ def make_cert(name, ca, extensions, cwd):
             "-extfile", name + ".ext", "-out", name + ".crt", cwd=cwd)
 
 
-def start_mtls_server(config_path, env=None):
-    """Starts the server with a mutual-TLS config; (process, address)."""
+def start_mtls_server(config_path, env=None, transport="mutual TLS"):
+    """Starts the server with a mutual-TLS (or `transport`) config;
+    (process, address)."""
     # stderr (the log) is a temporary file: an undrained pipe would block.
     log = tempfile.TemporaryFile(mode="w+")
     server = subprocess.Popen(
@@ -48,7 +50,7 @@ def start_mtls_server(config_path, env=None):
         stderr=log, text=True, env=env)
     server.log = log
     line = server.stdout.readline()
-    match = re.search(r"listening on (\S+) \(mutual TLS\)", line)
+    match = re.search(r"listening on (\S+) \(%s\)" % transport, line)
     if not match:
         server.kill()
         server.wait()
@@ -135,6 +137,77 @@ class TlsTest(unittest.TestCase):
         self.assertEqual(result.returncode, 2)
         self.assertIn('tls.cert_file: "%s/nowhere.crt"; accepted: a readable '
                       'PEM file' % self.dir, result.stderr)
+
+
+class BearerTokenTest(unittest.TestCase):
+    """A bridge with TLS and a bearer token: the token is what authorizes
+    a caller that has no client certificate."""
+
+    TOKEN = "0f3c9a1e5b7d2468ace13579bdf02468"
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="capi-bridge-token-")
+        d = cls.dir
+        make_ca("ca", d)
+        make_cert("server", "ca", "subjectAltName=IP:127.0.0.1", d)
+        for name, token in (("bridge.token", cls.TOKEN),
+                            ("wrong.token", cls.TOKEN[::-1]),
+                            ("empty.token", "\n")):
+            with open(os.path.join(d, name), "w") as f:
+                f.write(token + "\n")
+        with open(os.path.join(d, "bridge.yaml"), "w") as f:
+            f.write("listen: 127.0.0.1:0\n"
+                    "tls: {cert_file: server.crt, key_file: server.key}\n"
+                    "auth: {token_file: bridge.token}\n"
+                    "log: {level: debug}\n")
+        cls.server, cls.address = start_mtls_server(
+            os.path.join(d, "bridge.yaml"), transport="TLS")
+
+    @classmethod
+    def tearDownClass(cls):
+        stop_server(cls.server)
+        shutil.rmtree(cls.dir)
+
+    def render(self, *args):
+        return subprocess.run(
+            [CLI, "--address", self.address, "--timeout", "10", "--ca",
+             "ca.crt", *args, "render", "--spec",
+             os.path.join(ROOT, "client", "examples", "cluster.yaml")],
+            capture_output=True, text=True, timeout=60, cwd=self.dir)
+
+    def test_the_right_token_is_served(self):
+        result = self.render("--token-file", "bridge.token")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("kubernetesVersion", result.stdout)
+
+    def test_no_token_is_refused(self):
+        result = self.render()
+        self.assertEqual(result.returncode, 1, result.stderr)
+        self.assertIn("UNAUTHENTICATED", result.stderr)
+        self.assertIn("Bearer <token>", result.stderr)
+
+    def test_a_wrong_token_is_refused(self):
+        result = self.render("--token-file", "wrong.token")
+        self.assertEqual(result.returncode, 1, result.stderr)
+        self.assertIn("UNAUTHENTICATED", result.stderr)
+        self.assertNotIn(self.TOKEN, result.stderr)
+
+    def test_an_empty_token_file_is_named(self):
+        result = self.render("--token-file", "empty.token")
+        self.assertEqual(result.returncode, 2)
+        self.assertIn('--token-file: "empty.token" holds no token',
+                      result.stderr)
+
+    def test_the_token_is_in_no_log_line(self):
+        self.render("--token-file", "bridge.token")
+        self.render("--token-file", "wrong.token")
+        self.server.log.flush()
+        self.server.log.seek(0)
+        log = self.server.log.read()
+        self.assertIn("code=UNAUTHENTICATED", log)
+        self.assertIn("code=OK", log)
+        self.assertNotIn(self.TOKEN, log)
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ class FakeBridge(driver_pb2_grpc.ClusterDriverServicer):
         self.status_override = {}   # cluster uuid -> ClusterStatus
         self.deleted = set()        # cluster uuids deleted
         self.credentials = {}       # cluster uuid -> credential id
+        self.metadata = {}          # verb -> metadata of its last call
         self.lock = threading.Lock()
         self.server = grpc.server(futures.ThreadPoolExecutor(8))
         driver_pb2_grpc.add_ClusterDriverServicer_to_server(self,
@@ -55,6 +56,7 @@ class FakeBridge(driver_pb2_grpc.ClusterDriverServicer):
     def _enter(self, verb, request, context):
         with self.lock:
             self.requests.append((verb, request))
+            self.metadata[verb] = dict(context.invocation_metadata())
             error = self.errors.get(verb)
             delay = self.delay.get(verb, 0)
         if delay:

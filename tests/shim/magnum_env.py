@@ -63,6 +63,9 @@ def configure_bridge(endpoint, **options):
     from magnum_capi_bridge import client
     from magnum_capi_bridge import conf  # registers the group
     client.reset()
+    for name in ("tls_ca_file", "tls_cert_file", "tls_key_file",
+                 "tls_server_name", "token_file"):
+        CONF.clear_override(name, group=conf.GROUP)
     CONF.set_override("endpoint", endpoint, group=conf.GROUP)
     CONF.set_override("insecure", "tls_ca_file" not in options,
                       group=conf.GROUP)

@@ -346,6 +346,32 @@ class ErrorTest(ShimTestCase):
         self.assertIn("[capi_bridge] tls_ca_file: cannot read "
                       "'/nonexistent/ca.crt'", cluster.status_reason)
 
+    def test_calls_carry_the_token_and_magnums_request_id(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".token") as token:
+            token.write("  bridge-token-0123456789abcdef\n")
+            token.flush()
+            magnum_env.configure_bridge(self.bridge.address,
+                                        token_file=token.name)
+            # Refused, so the cluster rests in CREATE_FAILED.
+            self.bridge.errors["CreateCluster"] = (
+                grpc.StatusCode.UNAUTHENTICATED, "checked by the test")
+            cluster = self.magnum.create_cluster(self.template)
+        self.assertEqual("CREATE_FAILED", cluster.status)
+        sent = self.bridge.metadata["CreateCluster"]
+        self.assertEqual("Bearer bridge-token-0123456789abcdef",
+                         sent["authorization"])
+        self.assertTrue(self.magnum.context.request_id.startswith("req-"))
+        self.assertEqual(self.magnum.context.request_id, sent["x-request-id"])
+
+    def test_missing_token_file_is_named(self):
+        magnum_env.configure_bridge(self.bridge.address,
+                                    token_file="/nonexistent/token")
+        cluster = self.magnum.create_cluster(self.template)
+        self.assertEqual("CREATE_FAILED", cluster.status)
+        self.assertIn("[capi_bridge] token_file: cannot read "
+                      "'/nonexistent/token'", cluster.status_reason)
+        self.assertEqual([], self.bridge.verbs())
+
     def test_openstack_facts_are_checked_before_the_bridge(self):
         del fake_openstack.CLOUD.flavors["f-medium"]
         cluster = self.magnum.create_cluster(self.template)
