@@ -91,6 +91,10 @@ int main(int argc, char** argv) {
                  "port 0 picks a free port)");
   app.add_option("--set", sets,
                  "override one config key: dotted.path=value (repeatable)");
+  bool check_only = false;
+  app.add_flag("--check-config", check_only,
+               "check the config (file, --set, referenced files) and exit: "
+               "0 when valid, 2 with every problem named");
   app.set_version_flag("--version", kVersion);
   CLI11_PARSE(app, argc, argv);
   if (!listen.empty()) sets.push_back("listen=" + listen);
@@ -118,6 +122,10 @@ int main(int argc, char** argv) {
     std::cerr << "capi-bridge-server: " << credentials.status().message()
               << "\n";
     return 2;
+  }
+  if (check_only) {
+    std::cout << "capi-bridge-server: config is valid\n";
+    return 0;
   }
 
   capi_bridge::service::RenderService render(
