@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
 
 namespace capi_bridge::client {
 namespace {
@@ -36,15 +37,14 @@ int Report(const grpc::Status& status, const std::string& address) {
 bool LoadToken(Options* o) {
   if (o->token_file.empty()) return true;
   std::string text = ReadFile(o->token_file);
-  size_t begin = text.find_first_not_of(" \t\r\n");
-  size_t end = text.find_last_not_of(" \t\r\n");
-  if (begin == std::string::npos) {
+  absl::string_view token = absl::StripAsciiWhitespace(text);
+  if (token.empty()) {
     std::cerr << "capi-bridge: --token-file: \"" << o->token_file
               << "\" holds no token; accepted: a file holding the bridge's "
                  "bearer token\n";
     return false;
   }
-  o->token = text.substr(begin, end - begin + 1);
+  o->token = std::string(token);
   return true;
 }
 

@@ -38,13 +38,15 @@ namespace log = capi_bridge::log;
 // process at once.
 int Shutdown(grpc::Server* server, const sigset_t& signals, int first_signal,
              absl::Duration grace, const capi_bridge::Lifecycle& lifecycle) {
+  auto in_flight = [&lifecycle] {
+    return lifecycle.clusters ? lifecycle.clusters->InFlight() : 0;
+  };
   log::Info(
       "stop signal received: refusing new calls, letting in-flight "
       "verbs finish",
       {{"signal", first_signal},
        {"grace_seconds", absl::ToInt64Seconds(grace)},
-       {"verbs_in_flight",
-        lifecycle.clusters ? lifecycle.clusters->InFlight() : 0}});
+       {"verbs_in_flight", in_flight()}});
   absl::Notification done;
   std::thread stopper([server, grace, &done] {
     server->Shutdown(absl::ToChronoTime(absl::Now() + grace));
@@ -56,15 +58,12 @@ int Shutdown(grpc::Server* server, const sigset_t& signals, int first_signal,
     int again = sigtimedwait(&signals, nullptr, &tick);
     if (again > 0) {
       log::Warn("second stop signal: exiting now",
-                {{"signal", again},
-                 {"verbs_in_flight",
-                  lifecycle.clusters ? lifecycle.clusters->InFlight() : 0}});
+                {{"signal", again}, {"verbs_in_flight", in_flight()}});
       _exit(1);
     }
     if (absl::Now() > hard_stop) {
       log::Error("grace period over with verbs still running: exiting",
-                 {{"verbs_in_flight",
-                   lifecycle.clusters ? lifecycle.clusters->InFlight() : 0}});
+                 {{"verbs_in_flight", in_flight()}});
       _exit(1);
     }
   }

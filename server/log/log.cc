@@ -47,11 +47,15 @@ const char* LevelName(Level level) {
   return "info";
 }
 
+// Values shorter than this are not cut out: they would mangle ordinary
+// words, and no real secret is that short.
+constexpr size_t kMinSecretLength = 4;
+
 std::string Scrub(std::string_view text,
                   const std::vector<std::string>& secrets) {
   std::string out(text);
   for (const std::string& secret : secrets) {
-    if (secret.size() < 4) continue;
+    if (secret.size() < kMinSecretLength) continue;
     absl::StrReplaceAll({{secret, kRedacted}}, &out);
   }
   return out;
@@ -137,14 +141,7 @@ void SetRelease(const std::string& release) {
   if (current != nullptr) current->release = release;
 }
 
-void AddSecret(const std::string& value) {
-  if (current != nullptr && value.size() >= 4) {
-    current->secrets.push_back(value);
-  }
-}
-
 void AddGlobalSecret(const std::string& value) {
-  if (value.size() < 4) return;
   Output& output = TheOutput();
   absl::MutexLock lock(&output.mu);
   output.global_secrets.push_back(value);

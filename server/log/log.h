@@ -49,7 +49,8 @@ struct Context {
   std::string verb;
   std::string cluster_uuid;
   std::string release;
-  // Values cut out of every line logged under this context.
+  // Values cut out of every line logged under this context (those shorter
+  // than 4 characters are ignored).
   std::vector<std::string> secrets;
 };
 
@@ -72,8 +73,6 @@ const Context* CurrentContext();
 // Sets the release of the current context once it is known (no-op
 // outside a verb).
 void SetRelease(const std::string& release);
-// Adds a value to cut out of the current context's lines.
-void AddSecret(const std::string& value);
 // Adds a value cut out of every line of the process (e.g. the bearer
 // token). Values shorter than 4 characters are ignored.
 void AddGlobalSecret(const std::string& value);

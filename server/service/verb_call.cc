@@ -53,14 +53,10 @@ VerbCall::VerbCall(const char* verb, grpc::ServerContext* context,
   log_context.verb = verb;
   log_context.cluster_uuid = spec.cluster().uuid();
   log_context.release = spec.cluster().stack_id();
-  for (std::string& secret : secrets) {
-    if (secret.size() >= 4) log_context.secrets.push_back(std::move(secret));
-  }
+  log_context.secrets = std::move(secrets);
   scope_.emplace(std::move(log_context));
-  if (log::Enabled(quiet_ ? log::Level::kDebug : log::Level::kInfo)) {
-    log::Log(quiet_ ? log::Level::kDebug : log::Level::kInfo, "call started",
-             {{"peer", context->peer()}});
-  }
+  log::Log(quiet_ ? log::Level::kDebug : log::Level::kInfo, "call started",
+           {{"peer", context->peer()}});
 }
 
 grpc::Status VerbCall::Authorize() const {

@@ -78,10 +78,11 @@ TEST_CASE("the context is per thread, nested scopes restore, secrets apply",
   Configure(Format::kLogfmt, Level::kInfo);
   Debug("not shown at info");
   {
-    ScopedContext scope(VerbContext());
-    AddSecret("key-material-123");
+    Context context = VerbContext();
+    context.secrets = {"key-material-123", "abc"};
+    ScopedContext scope(std::move(context));
     SetRelease("renamed-rel");
-    Info("with key-material-123 inside");
+    Info("with key-material-123 inside, abc too short to cut");
     std::thread other([] { Info("other thread"); });
     other.join();
     {
@@ -97,6 +98,7 @@ TEST_CASE("the context is per thread, nested scopes restore, secrets apply",
   REQUIRE(lines.size() == 5);
   CHECK(lines[0].find("release=renamed-rel") != std::string::npos);
   CHECK(lines[0].find("key-material-123") == std::string::npos);
+  CHECK(lines[0].find("abc too short") != std::string::npos);
   CHECK(lines[1].find("request_id") == std::string::npos);
   CHECK(lines[2].find("request_id=inner") != std::string::npos);
   CHECK(lines[3].find("request_id=req-42") != std::string::npos);
