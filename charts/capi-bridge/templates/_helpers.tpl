@@ -34,6 +34,13 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end }}
 {{- end }}
 
+{{/* The bridge's ServiceAccount as the subject of a binding. */}}
+{{- define "capi-bridge.subjects" -}}
+- kind: ServiceAccount
+  name: {{ include "capi-bridge.serviceAccountName" . }}
+  namespace: {{ .Release.Namespace }}
+{{- end }}
+
 {{/* The bridge's config file: the operator's keys, then what the chart
      owns (ports, TLS, token, cache, logs), which always win. */}}
 {{- define "capi-bridge.config" -}}
