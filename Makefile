@@ -19,11 +19,13 @@ APT_PACKAGES := cmake g++ make pkg-config ca-certificates unzip openssl \
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev libabsl-dev \
   libyaml-cpp-dev libcurl4-openssl-dev zlib1g-dev catch2 nlohmann-json3-dev \
   libcpp-httplib-dev libcli11-dev python3 python3-grpcio python3-protobuf python3-yaml \
-  python3-magnum python3-eventlet ansible
+  python3-magnum python3-eventlet python3-openstacksdk python3-pip python3-setuptools \
+  python3-wheel ansible
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps helm build test demo bench bench-create bench-status format clean
+.PHONY: all deps helm build test demo bench bench-create bench-status \
+  stubs shim-wheel format clean
 
 all: build
 
@@ -71,6 +73,15 @@ bench-create: build
 
 bench-status: build
 	CAPI_BRIDGE_BUILD_DIR=$(abspath $(BUILD_DIR)) /usr/bin/python3 tests/bench/status_bench.py --clusters 1000 --memory-clusters 10000
+
+# The shim's committed gRPC stubs, regenerated from proto/ (a test fails
+# while they are stale).
+stubs: build
+	cp $(BUILD_DIR)/stubs/magnum_capi_bridge/pb/*.py driver_shim/magnum_capi_bridge/pb/
+
+# The shim's wheel, for `pip install` into Magnum's image or venv.
+shim-wheel: build
+	@ls $(BUILD_DIR)/dist/*.whl
 
 format:
 	clang-format -i $$(git ls-files '*.h' '*.cc')

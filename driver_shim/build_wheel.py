@@ -1,5 +1,5 @@
 """Builds the shim's wheel (pure Python, py3-none-any) with the standard
-library only: the package sources from driver_shim/, the generated stubs
+library only: the package from driver_shim/ (its committed stubs included)
 and the dist-info (METADATA, entry points) from the build's Python output.
 
 Usage: build_wheel.py --python-out BUILD/python --out DIR --version V
@@ -52,7 +52,7 @@ def _entry(name):
 
 def build(python_out, out, version):
     info = "%s-%s.dist-info" % (PACKAGE, version)
-    entries = _files(HERE, PACKAGE) + _files(python_out, PACKAGE)
+    entries = _files(HERE, PACKAGE)
     for name in ("METADATA", "entry_points.txt", "top_level.txt"):
         entries.append((info + "/" + name,
                         os.path.join(python_out, info, name)))

@@ -1,0 +1,1 @@
+"""gRPC stubs of the bridge contract, generated from proto/."""
