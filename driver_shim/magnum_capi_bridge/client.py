@@ -1,11 +1,13 @@
 """The gRPC client of the bridge, as the driver uses it.
 
 One channel per process and endpoint configuration (Magnum creates a new
-Driver object for every call, so the channel cannot live on the driver).
-Every call has a deadline and runs through `green.run_blocking`; channel
-creation too. Calls carry the bearer token (when `token_file` is set) and
-the request id of Magnum's request context as `x-request-id`, so the
-bridge's log lines of a verb share the conductor's request id. A failed
+Driver object for every call, so the channel cannot live on the driver; a
+forked worker makes its own). Every call is made through `green`, which
+lets any number of calls run at once inside eventlet's conductor and
+without it, and has a deadline. Calls carry the bearer token (when
+`token_file` is set) and the request id of Magnum's request context as
+`x-request-id`, so the bridge's log lines of a verb share the conductor's
+request id. A failed
 call raises `BridgeError`, whose text names the verb, the gRPC code and
 the bridge's message: Magnum copies it into status_reason.
 """
@@ -49,7 +51,7 @@ def _read(path, option):
 
 
 def _channel_key(opts):
-    return (opts.endpoint, opts.insecure, opts.tls_ca_file,
+    return (os.getpid(), opts.endpoint, opts.insecure, opts.tls_ca_file,
             opts.tls_cert_file, opts.tls_key_file, opts.tls_server_name)
 
 
@@ -81,7 +83,7 @@ def stub(opts):
     with _lock:
         channel = _channels.get(key)
         if channel is None:
-            channel = green.run_blocking(_make_channel, opts)
+            channel = _make_channel(opts)
             _channels[key] = channel
     return driver_pb2_grpc.ClusterDriverStub(channel)
 
@@ -116,19 +118,16 @@ def call(opts, verb, request, timeout, request_id=None):
     is sent as x-request-id."""
     method = getattr(stub(opts), verb)
     metadata = _metadata(opts, request_id)
-
-    def invoke():
-        return method(request, timeout=timeout, metadata=metadata)
-
     try:
-        return green.run_blocking(invoke)
+        return green.call(method, request, timeout, metadata)
     except grpc.RpcError as e:
-        raise _error(opts, verb, e, timeout) from None
+        raise _error(opts, verb, timeout, e.code(), e.details()) from None
+    except green.DeadlinePassed:
+        raise _error(opts, verb, timeout, grpc.StatusCode.DEADLINE_EXCEEDED,
+                     "") from None
 
 
-def _error(opts, verb, e, timeout):
-    code = e.code() if hasattr(e, "code") else None
-    details = e.details() if hasattr(e, "details") else str(e)
+def _error(opts, verb, timeout, code, details):
     if code == grpc.StatusCode.DEADLINE_EXCEEDED:
         reason = ("capi-bridge %s: no answer from %s within %d s" % (
             verb, opts.endpoint, timeout))

@@ -2,18 +2,23 @@
 as magnum-conductor runs up to 22.0) calling a slow bridge.
 
 Usage: eventlet_probe.py <bridge address> <mode>
-mode "shim": the driver's update_cluster_status (through green.run_blocking)
+mode "shim": the driver's update_cluster_status (through green.call)
 mode "plain": the same gRPC call made directly, without the thread pool
-Prints one JSON line: ticks of a 50 ms green ticker during the call, the
-call's duration and its outcome.
+mode "preloaded": grpc imported under eventlet before the shim (its locks
+    are green ones), then 5 of the driver's status syncs at once
+Prints one JSON line: ticks of a 50 ms green ticker during the call(s),
+the duration and the outcome(s).
 """
+
+import sys
 
 import eventlet
 
 eventlet.monkey_patch()
+if sys.argv[2:] == ["preloaded"]:
+    import grpc  # noqa: F401
 
 import json  # noqa: E402
-import sys  # noqa: E402
 import time  # noqa: E402
 
 from tests.shim import magnum_env  # noqa: E402
@@ -43,7 +48,13 @@ def main(address, mode):
     def call():
         start = time.monotonic()
         try:
-            if mode == "shim":
+            if mode == "preloaded":
+                pool = eventlet.GreenPool()
+                for _ in range(5):
+                    pool.spawn(driver.Driver().update_cluster_status,
+                               m.context, m.reload(cluster))
+                pool.waitall()
+            elif mode == "shim":
                 driver.Driver().update_cluster_status(m.context, cluster)
             else:
                 stub = client.stub(magnum_env.CONF.capi_bridge)
@@ -63,6 +74,7 @@ def main(address, mode):
     print(json.dumps({"ticks": during, "seconds": done[0],
                       "outcome": outcome,
                       "eventlet_active": green.eventlet_active(),
+                      "serialized": green._serialized,
                       "status": m.reload(cluster).status,
                       "reason": m.reload(cluster).status_reason}))
 
