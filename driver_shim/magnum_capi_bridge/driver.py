@@ -7,6 +7,12 @@ and maps the reply back onto Magnum's objects. A bridge error becomes a
 `BridgeError` carrying the bridge's message, which Magnum shows as the
 status reason. `__init__` and `provides` do nothing remote: Magnum builds a
 driver object for every call, in magnum-api too.
+
+Magnum loads every `magnum.drivers` entry point whenever it looks any
+driver up, so this module imports only what every supported Magnum has
+(2023.1 to master); what some lack (Keystone trusts) is imported where it
+is used, and what Magnum does itself is told by its shape, never by its
+version number.
 """
 
 import re
@@ -15,7 +21,6 @@ from magnum.common import clients
 from magnum.common import exception
 from magnum.common import short_id
 from magnum.conductor.handlers.common import cert_manager
-from magnum.conductor.handlers.common import trust_manager
 import magnum.conf
 from magnum.drivers.common import driver
 from magnum.objects import fields
@@ -51,16 +56,30 @@ def release_name(cluster):
     return "%s-%s" % (base, short_id.generate_id())
 
 
-def magnum_major_version():
+def magnum_cleans_up(what):
+    """True when Magnum's own status sync deletes `what` ("trust_manager":
+    the cluster's trust and trustee, "cert_manager": its certificates) at
+    DELETE_COMPLETE. Magnum 18.0.0 moved both there; master has no
+    trusts and keeps the certificates there."""
+    from magnum.service import periodic
+    return hasattr(periodic, what)
+
+
+def trust_manager():
+    """Magnum's trust manager, or None where Magnum has no trusts."""
     try:
-        from magnum import version
-        return int(version.version_info.release_string().split(".")[0])
-    except Exception:
-        return 0
+        from magnum.conductor.handlers.common import trust_manager
+    except ImportError:
+        return None
+    return trust_manager
 
 
 class Driver(driver.Driver):
     """Magnum driver `k8s_capi_bridge_v1`."""
+
+    # Clusters authenticate with application credentials, never with a
+    # Keystone trust (Magnum releases that have trusts read this).
+    needs_trust = False
 
     @property
     def provides(self):
@@ -277,20 +296,21 @@ class Driver(driver.Driver):
         """What must go with the cluster besides the management cluster's
         objects; problems are reported, never blocking."""
         problems = [credentials.delete(cluster),
-                    openstack.delete_server_groups(context, cluster)]
-        if magnum_major_version() < 18:
-            # Magnum 18.0.0+ deletes the trust and certificates itself.
-            problems.append(self._delete_trust_and_certificates(
-                context, cluster))
+                    openstack.delete_server_groups(context, cluster),
+                    self._delete_trust_and_certificates(context, cluster)]
         return [p for p in problems if p]
 
     @staticmethod
     def _delete_trust_and_certificates(context, cluster):
+        """What Magnum before 18.0.0 left to its Heat driver."""
+        trusts = trust_manager()
         try:
-            trust_manager.delete_trustee_and_trust(
-                clients.OpenStackClients(context), context, cluster)
-            cert_manager.delete_certificates_from_cluster(cluster,
-                                                          context=context)
+            if trusts is not None and not magnum_cleans_up("trust_manager"):
+                trusts.delete_trustee_and_trust(
+                    clients.OpenStackClients(context), context, cluster)
+            if not magnum_cleans_up("cert_manager"):
+                cert_manager.delete_certificates_from_cluster(
+                    cluster, context=context)
         except Exception as e:
             LOG.warning("Cluster %s: trust or certificates not deleted: %s",
                         cluster.uuid, e)

@@ -17,6 +17,11 @@ def _get(obj, name, default=None):
     return default if value is None else value
 
 
+def _text(value):
+    """A field as text; absent or None (a taint without a value) is ""."""
+    return "" if value is None else str(value)
+
+
 def _labels(value):
     return {str(k): str(v) for k, v in (value or {}).items()}
 
@@ -81,9 +86,9 @@ def node_group_message(ng):
     if max_count is not None:
         message.max_node_count = int(max_count)
     for taint in _get(ng, "node_taints", []) or []:
-        message.node_taints.add(key=str(taint.get("key", "")),
-                                value=str(taint.get("value", "")),
-                                effect=str(taint.get("effect", "")))
+        message.node_taints.add(key=_text(taint.get("key")),
+                                value=_text(taint.get("value")),
+                                effect=_text(taint.get("effect")))
     return message
 
 

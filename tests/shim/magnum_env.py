@@ -30,7 +30,9 @@ import magnum.conf  # noqa: E402
 from magnum.common import config as magnum_config  # noqa: E402
 
 CONF = magnum.conf.CONF
-CONF.set_default("connection", "sqlite://", group="database")
+# In memory unless a test needs the rows shared between real threads.
+CONF.set_default("connection", os.environ.get("CAPI_SHIM_DB", "sqlite://"),
+                 group="database")
 magnum_config.parse_args([], default_config_files=[])
 CONF.set_override("cert_manager_type", "x509keypair", group="certificates")
 CONF.set_override("transport_url", "fake:/")
@@ -49,8 +51,33 @@ from magnum.service import periodic  # noqa: E402
 
 from tests.shim import fake_openstack  # noqa: E402
 
+
+def _engine():
+    """Magnum's database engine: `get_engine()` up to 19.x, oslo.db's
+    enginefacade from 20.0.0 on."""
+    get_engine = getattr(db_api, "get_engine", None)
+    if get_engine is not None:
+        return get_engine()
+    from oslo_db.sqlalchemy import enginefacade
+    return enginefacade.writer.get_engine()
+
+
+def _serialize_sqlite(engine):
+    """A file database shared by real threads: one connection in use at a
+    time (a server database would take them all; sqlite answers "database
+    is locked" when two transactions both try to write)."""
+    import threading
+    from sqlalchemy import event
+    lock = threading.RLock()
+    event.listen(engine, "checkout", lambda *_: lock.acquire())
+    event.listen(engine, "checkin", lambda *_: lock.release())
+
+
 rpc.init(CONF)
-models.Base.metadata.create_all(db_api.get_engine())
+ENGINE = _engine()
+if ENGINE.url.database:
+    _serialize_sqlite(ENGINE)
+models.Base.metadata.create_all(ENGINE)
 
 PROJECT = "6f1e0c2ab8d94c7e9a51d3b0c4e2f7a1"
 USER = "c0ffee00c0ffee00c0ffee00c0ffee00"
@@ -157,12 +184,12 @@ class Magnum:
                 objects.NodeGroup.list(self.context, cluster.uuid)}
 
     def new_group(self, cluster, name, count=1, flavor="f-medium",
-                  labels=None):
+                  labels=None, min_count=0, max_count=None):
         ng = objects.NodeGroup(
             self.context, name=name, cluster_id=cluster.uuid,
             project_id=PROJECT, role="worker", node_count=count,
-            min_node_count=0, flavor_id=flavor,
-            image_id=cluster.cluster_template.image_id,
+            min_node_count=min_count, max_node_count=max_count,
+            flavor_id=flavor, image_id=cluster.cluster_template.image_id,
             labels=labels or dict(cluster.labels), is_default=False)
         return ng
 

@@ -507,5 +507,30 @@ class ErrorTest(ShimTestCase):
         self.assertFalse(self.magnum.exists(cluster))
         self.assertEqual([], self.bridge.verbs())
 
+class NodeGroupFieldsTest(unittest.TestCase):
+    """Fields newer Magnum objects carry (API 1.14 node labels and taints),
+    read from objects shaped like master's."""
+
+    def test_a_taint_without_a_value_is_sent_empty(self):
+        from types import SimpleNamespace
+        from magnum_capi_bridge import spec
+        ng = SimpleNamespace(
+            uuid="u", name="gpu", role="worker", node_count=0,
+            min_node_count=0, max_node_count=4, is_default=False,
+            node_labels={"accelerator": "a100"},
+            node_taints=[{"key": "gpu", "value": None,
+                          "effect": "NoSchedule"},
+                         {"key": "tier", "value": "batch",
+                          "effect": "NoExecute"}])
+        message = spec.node_group_message(ng)
+        self.assertEqual([("gpu", "", "NoSchedule"),
+                          ("tier", "batch", "NoExecute")],
+                         [(t.key, t.value, t.effect)
+                          for t in message.node_taints])
+        self.assertEqual({"accelerator": "a100"}, dict(message.node_labels))
+        self.assertEqual(0, message.min_node_count)
+        self.assertEqual(4, message.max_node_count)
+
+
 if __name__ == "__main__":
     unittest.main()

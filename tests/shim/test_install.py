@@ -1,0 +1,112 @@
+"""The shim as operators install it: `pip install ./driver_shim`, its
+committed stubs in step with proto/, and a driver that Magnum finds on
+every supported release, including those without Keystone trusts or
+eventlet."""
+
+import filecmp
+import os
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+from tests.shim import magnum_env
+
+SHIM = os.path.join(magnum_env.ROOT, "driver_shim")
+COMMITTED = os.path.join(SHIM, "magnum_capi_bridge", "pb")
+GENERATED = os.path.join(magnum_env.BUILD, "stubs", "magnum_capi_bridge",
+                         "pb")
+
+# Run in a child with only `path` (and Debian's packages) importable:
+# Magnum's own loader picks the driver for vm/ubuntu/kubernetes. `block`
+# names modules made unimportable once Magnum itself is loaded, as on a
+# Magnum without them; every other driver is disabled, as an operator
+# switching to this driver does.
+SELECT = """
+import json, sys
+sys.path[:0] = %(path)r
+import magnum.conf
+from magnum.drivers.common import driver
+import pkg_resources
+for name in list(sys.modules):
+    if name.split(".")[0] in %(block)r or name in %(block)r:
+        sys.modules[name] = None
+for name in %(block)r:
+    sys.modules[name] = None
+others = [ep.name for ep in pkg_resources.iter_entry_points("magnum.drivers")
+          if ep.name != "k8s_capi_bridge_v1"]
+if %(block)r:
+    magnum.conf.CONF.set_override("disabled_drivers", others, group="drivers")
+chosen = driver.Driver.get_driver("vm", "ubuntu", "kubernetes")
+cls = type(chosen)
+import magnum_capi_bridge.green as green
+print(json.dumps({"class": cls.__module__ + "." + cls.__name__,
+                  "file": sys.modules[cls.__module__].__file__,
+                  "needs_trust": getattr(chosen, "needs_trust", None),
+                  "eventlet_active": green.eventlet_active()}))
+"""
+
+
+def select_driver(path, block=()):
+    """Magnum's choice of driver in a fresh interpreter (JSON)."""
+    import json
+    with tempfile.TemporaryDirectory(prefix="shim-cache-") as cache:
+        out = subprocess.run(
+            ["/usr/bin/python3", "-c",
+             SELECT % {"path": list(path), "block": list(block)}],
+            env=dict(os.environ, XDG_CACHE_HOME=cache, PYTHONPATH=""),
+            capture_output=True, text=True, timeout=120, cwd=cache)
+    if out.returncode != 0:
+        raise AssertionError(out.stderr[-3000:])
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+class InstallTest(unittest.TestCase):
+
+    def test_committed_stubs_match_proto(self):
+        names = sorted(n for n in os.listdir(GENERATED) if n.endswith(".py"))
+        self.assertIn("driver_pb2_grpc.py", names)
+        _, mismatch, missing = filecmp.cmpfiles(GENERATED, COMMITTED, names,
+                                                shallow=False)
+        self.assertEqual(
+            ([], []), (mismatch, missing),
+            "driver_shim/magnum_capi_bridge/pb is stale against proto/: "
+            "run `make stubs` and commit the result")
+
+    def test_pip_install_then_magnum_selects_the_driver(self):
+        with tempfile.TemporaryDirectory(prefix="shim-pip-") as tmp:
+            # pip builds in the source tree; build a copy of it.
+            source = os.path.join(tmp, "driver_shim")
+            shutil.copytree(SHIM, source, ignore=shutil.ignore_patterns(
+                "__pycache__", "*.egg-info", "build"))
+            target = os.path.join(tmp, "site")
+            out = subprocess.run(
+                ["/usr/bin/python3", "-m", "pip", "install", "--no-index",
+                 "--no-deps", "--no-build-isolation", "--target", target,
+                 source], capture_output=True, text=True, timeout=300)
+            self.assertEqual(0, out.returncode, out.stderr[-3000:])
+            info = [n for n in os.listdir(target) if n.endswith(".dist-info")]
+            self.assertEqual(["magnum_capi_bridge-0.1.0.dist-info"], info)
+            chosen = select_driver([target])
+            self.assertEqual("magnum_capi_bridge.driver.Driver",
+                             chosen["class"])
+            self.assertTrue(chosen["file"].startswith(target), chosen)
+            self.assertIs(False, chosen["needs_trust"])
+
+    def test_selected_without_trusts_or_eventlet(self):
+        # Magnum master has neither: our entry point must import without
+        # them, or driver lookup fails for every driver of the process.
+        source = [SHIM, os.path.join(magnum_env.BUILD, "python")]
+        for block in (["magnum.conductor.handlers.common.trust_manager"],
+                      ["eventlet"],
+                      ["magnum.conductor.handlers.common.trust_manager",
+                       "eventlet"]):
+            with self.subTest(block=block):
+                chosen = select_driver(source, block)
+                self.assertEqual("magnum_capi_bridge.driver.Driver",
+                                 chosen["class"])
+                self.assertFalse(chosen["eventlet_active"])
+
+
+if __name__ == "__main__":
+    unittest.main()
