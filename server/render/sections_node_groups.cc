@@ -117,6 +117,9 @@ std::string ServerGroupId(RenderContext* ctx, const std::string& key,
   return it->second;
 }
 
+// The first chart version whose node groups may autoscale from zero.
+constexpr absl::string_view kScaleFromZeroChart = "0.26.0";
+
 // Autoscaling bounds of one worker group, per the reference rules
 // (labels.md §4 rule 4). Returns false when the group is fixed-size.
 bool AutoscaleBounds(RenderContext* ctx, const NodeGroup& ng, bool is_default,
@@ -141,10 +144,22 @@ bool AutoscaleBounds(RenderContext* ctx, const NodeGroup& ng, bool is_default,
     }
   }
   bool ok = true;
-  if (*min < 1) {
+  // A group may scale from zero from chart 0.26.0 on (capi-helm-charts
+  // #745): CAPO publishes the flavor's capacity on the machine template,
+  // which the cluster-autoscaler reads to size a group that has no
+  // machines. Older charts refuse machineCountMin 0.
+  const bool from_zero = ctx->ChartAtLeast(kScaleFromZeroChart);
+  if (*min < 0) {
     ctx->problems.Add(min_field, std::to_string(*min),
-                      "at least 1 with autoscaling (CAPO cannot scale a "
-                      "group from zero)");
+                      "0 or more with autoscaling");
+    ok = false;
+  } else if (*min < 1 && !from_zero) {
+    ctx->problems.Add(min_field, std::to_string(*min),
+                      absl::StrCat("at least 1 with autoscaling on chart ",
+                                   ctx->chart.ToString(),
+                                   "; 0 (scale from zero) needs "
+                                   "capi_helm_chart_version ",
+                                   kScaleFromZeroChart, " or later"));
     ok = false;
   } else if (*min > count) {
     ctx->problems.Add(

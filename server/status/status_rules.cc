@@ -211,7 +211,10 @@ GroupView WorkerView(const v1::NodeGroup& group,
   }
   view.present = true;
   view.ready = md->ready;
-  if (md->autoscaled) view.desired = md->replicas;
+  // An autoscaled group's size is the autoscaler's: the count it asked for
+  // (spec.replicas, which CAPI defaults to the minimum, 0 included), else
+  // the count running.
+  if (md->autoscaled) view.desired = md->desired.value_or(md->replicas);
   if (md->meta.deleting) {
     view.state = State::kPending;
     view.reason =

@@ -3,6 +3,7 @@ handlers and periodic status sync → the shim → the real bridge server →
 the real helm → the management-cluster simulator."""
 
 import base64
+import time
 import unittest
 
 from tests.shim import magnum_env  # configures Magnum first
@@ -160,6 +161,105 @@ class EndToEndTest(unittest.TestCase):
                       cluster.status_reason)
         self.assertIn("boot_volume_size", cluster.status_reason)
         self.assertIn("lots", cluster.status_reason)
+
+
+class ScaleFromZeroTest(unittest.TestCase):
+    """An autoscaled group with min_node_count 0 (chart >= 0.26.0), with
+    CAPI steps of 1 s so that the scale-up is seen while it runs."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.env = harness.Environment(step_seconds=1.0)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.env.close()
+
+    def setUp(self):
+        magnum_env.configure_bridge(self.env.address)
+        for p in magnum_env.patch_openstack():
+            self.addCleanup(p.stop)
+        self.magnum = magnum_env.Magnum()
+
+    def md(self, name):
+        for md in self.env.objects("MachineDeployment", NAMESPACE):
+            if md["metadata"]["name"] == name:
+                return md
+        return None
+
+    def test_a_group_scales_from_zero(self):
+        # A burst pool that costs nothing while idle: min 0, max 6, chart
+        # 0.27.0 (>= 0.26.0), autoscaling on.
+        m = self.magnum
+        labels = {"kube_tag": "v1.33.4", "capi_helm_chart_version": "0.27.0",
+                  "auto_scaling_enabled": "true"}
+        template = m.create_template(name="auto", labels=labels)
+        cluster = m.create_cluster(template, name="burst", workers=1)
+        self.assertEqual("CREATE_COMPLETE", m.sync_until(
+            cluster, {"CREATE_COMPLETE", "CREATE_FAILED"}, timeout=60),
+            m.reload(cluster).status_reason)
+        release = m.reload(cluster).stack_id
+        # Magnum's stored minimum of the default group keeps its rule.
+        default = self.md(release + "-default-worker")
+        self.assertEqual(1, default["spec"]["replicas"])
+
+        cluster = m.reload(cluster)
+        m.nodegroups.nodegroup_create(m.context, cluster, m.new_group(
+            cluster, "gpu", count=0, min_count=0, max_count=6))
+        gpu = self.md(release + "-gpu")
+        annotations = gpu["metadata"]["annotations"]
+        self.assertEqual("0", annotations[
+            "cluster.x-k8s.io/cluster-api-autoscaler-node-group-min-size"])
+        self.assertEqual("6", annotations[
+            "cluster.x-k8s.io/cluster-api-autoscaler-node-group-max-size"])
+        self.assertEqual(0, gpu["spec"]["replicas"])  # CAPI's default
+
+        m.sync_until(cluster, {"UPDATE_COMPLETE"}, timeout=60)
+        group = m.group(cluster, "gpu")
+        self.assertEqual("CREATE_COMPLETE", group.status, group.status_reason)
+        self.assertEqual(0, group.node_count)
+        self.assertEqual(0, group.min_node_count)
+
+        # The autoscaler asks for 2: Magnum shows 2 and why it waits, then
+        # the machines.
+        self.env.sim.autoscale(NAMESPACE, release + "-gpu", 2)
+        self.env.wait_for(lambda: self.md(release + "-gpu")["status"].get(
+            "phase") == "ScalingUp" or self.md(release + "-gpu")["status"]
+            .get("readyReplicas") == 2, what="the group scaling up")
+        deadline = time.monotonic() + 60
+        seen = set()
+        while time.monotonic() < deadline:
+            m.sync_health()
+            driver = magnum_driver.Driver.get_driver_for_cluster(
+                m.context, m.reload(cluster))
+            driver.update_cluster_status(m.context, m.reload(cluster))
+            group = m.group(cluster, "gpu")
+            seen.add(group.status_reason or "")
+            if group.node_count == 2 and not group.status_reason and \
+                    len(group.node_addresses or []) == 2:
+                break
+            time.sleep(0.1)
+        self.assertEqual(2, group.node_count)
+        self.assertEqual("CREATE_COMPLETE", group.status)
+        self.assertTrue(any("/2 machines ready" in r for r in seen), seen)
+
+        # Back to zero: complete with 0 machines.
+        self.env.sim.autoscale(NAMESPACE, release + "-gpu", 0)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            magnum_driver.Driver.get_driver_for_cluster(
+                m.context, m.reload(cluster)).update_cluster_status(
+                    m.context, m.reload(cluster))
+            group = m.group(cluster, "gpu")
+            if group.node_count == 0 and not group.status_reason:
+                break
+            time.sleep(0.1)
+        self.assertEqual(0, group.node_count)
+        self.assertEqual([], [
+            x for x in self.env.objects("Machine", NAMESPACE)
+            if x["metadata"]["labels"].get(
+                "cluster.x-k8s.io/deployment-name") == release + "-gpu"])
+
 
 
 if __name__ == "__main__":

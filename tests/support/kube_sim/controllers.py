@@ -313,13 +313,8 @@ class Controllers:
         spec = md.get("spec", {})
         cluster_name = spec.get("clusterName", "")
         cluster = self._get(CLUSTER, ns, cluster_name)
-        annotations = md["metadata"].get("annotations") or {}
-        want = spec.get("replicas")
-        if want is None:
-            want = int(annotations.get(
-                "cluster.x-k8s.io/cluster-api-autoscaler-node-group-min-size",
-                1))
-        want = int(want)
+        # Defaulted by the store (CAPI's webhook); moved by the autoscaler.
+        want = int(spec.get("replicas", 1))
         version = spec.get("template", {}).get("spec", {}).get("version", "")
         machines = [m for m in self._items(MACHINE, ns)
                     if m["metadata"].get("labels", {}).get(

@@ -12,6 +12,7 @@ import threading
 import urllib.parse
 
 from . import oci_registry
+from . import resources
 from .controllers import Controllers
 from .server import Faults, Handler, Stats, ThreadingServer
 from .store import Store
@@ -125,6 +126,15 @@ class Simulator:
             return {}
         with self._registry.registry.lock:
             return dict(self._registry.registry.downloads)
+
+    def autoscale(self, namespace, name, replicas):
+        """What the cluster-autoscaler does to a MachineDeployment it owns:
+        sets spec.replicas (it writes the scale subresource; the object
+        changes the same way)."""
+        md = resources.BY_KIND[("cluster.x-k8s.io", "MachineDeployment")]
+        return self.store.patch(md, namespace, name,
+                                "application/merge-patch+json",
+                                {"spec": {"replicas": replicas}})
 
     @property
     def url(self):

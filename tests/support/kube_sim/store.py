@@ -21,6 +21,10 @@ DNS1123_SUBDOMAIN = re.compile(
 DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
 LABEL_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
+AUTOSCALER_MIN_SIZE = \
+    "cluster.x-k8s.io/cluster-api-autoscaler-node-group-min-size"
+AUTOSCALER_MAX_SIZE = \
+    "cluster.x-k8s.io/cluster-api-autoscaler-node-group-max-size"
 
 
 class ApiError(Exception):
@@ -387,6 +391,37 @@ class Store:
             obj.setdefault("status", {"phase": "Active"})
 
     @staticmethod
+    def _default(resource, obj, old):
+        """The defaulting webhooks the simulator plays: CAPI's for a
+        MachineDeployment's spec.replicas (new: the autoscaler's min-size
+        when both size annotations are set, else 1; existing: the old
+        count brought into the annotations' range)."""
+        if resource.kind != "MachineDeployment":
+            return
+        spec = obj.setdefault("spec", {})
+        if spec.get("replicas") is not None:
+            return
+        annotations = (obj.get("metadata") or {}).get("annotations") or {}
+        low = annotations.get(AUTOSCALER_MIN_SIZE)
+        high = annotations.get(AUTOSCALER_MAX_SIZE)
+        if low is None or high is None:
+            spec["replicas"] = 1
+            return
+        try:
+            low, high = int(low), int(high)
+        except ValueError:
+            raise ApiError(400, "BadRequest",
+                           "failed to calculate MachineDeployment replicas "
+                           "value: could not parse the value of the %r or "
+                           "%r annotation" % (AUTOSCALER_MIN_SIZE,
+                                              AUTOSCALER_MAX_SIZE))
+        before = ((old or {}).get("spec") or {}).get("replicas")
+        if before is None:
+            spec["replicas"] = low
+        else:
+            spec["replicas"] = min(max(before, low), high)
+
+    @staticmethod
     def _spec_of(obj):
         return {k: v for k, v in obj.items()
                 if k not in ("metadata", "status", "apiVersion", "kind")}
@@ -463,6 +498,7 @@ class Store:
         obj["apiVersion"] = resources.api_version(resource)
         obj["kind"] = resource.kind
         self._normalize(resource, obj)
+        self._default(resource, obj, None)
         self._validate(resource, obj)
         with self.lock:
             key = Store.key(resource, namespace, meta["name"])
@@ -503,9 +539,10 @@ class Store:
                 meta[immutable] = old["metadata"][immutable]
         new["apiVersion"] = old["apiVersion"]
         new["kind"] = old["kind"]
+        self._normalize(resource, new)
+        self._default(resource, new, old)
         meta["generation"] = old["metadata"].get("generation", 1) + (
             1 if self._spec_of(new) != self._spec_of(old) else 0)
-        self._normalize(resource, new)
         self._validate(resource, new)
         if new == old:
             return copy.deepcopy(old)  # no-op writes do not bump the version

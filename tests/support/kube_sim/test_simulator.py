@@ -186,6 +186,39 @@ class SimulatorTest(unittest.TestCase):
         self.assertEqual((event["object"]["code"], event["object"]["reason"]),
                          (410, "Expired"))
 
+    def test_machine_deployment_replicas_defaulted_as_capi_does(self):
+        mds = "/apis/cluster.x-k8s.io/v1beta1/namespaces/demo/" \
+              "machinedeployments"
+        sizes = {"cluster.x-k8s.io/cluster-api-autoscaler-node-group-"
+                 "min-size": "0",
+                 "cluster.x-k8s.io/cluster-api-autoscaler-node-group-"
+                 "max-size": "6"}
+        # New and autoscaled: the minimum, here 0 (a group from zero).
+        code, md = self.call("POST", mds, {
+            "metadata": {"name": "burst", "annotations": sizes},
+            "spec": {"clusterName": "none"}})
+        self.assertEqual(201, code, md)
+        self.assertEqual(0, md["spec"]["replicas"])
+        # The autoscaler scales it; a later write without replicas (helm's
+        # patch of the chart's manifest) keeps its count.
+        self.sim.autoscale("demo", "burst", 4)
+        code, md = self.call(
+            "PATCH", mds + "/burst", {"metadata": {"labels": {"a": "b"}}},
+            content_type="application/merge-patch+json")
+        self.assertEqual(4, md["spec"]["replicas"])
+        # Brought into the annotations' range when they change.
+        code, md = self.call(
+            "PATCH", mds + "/burst",
+            {"metadata": {"annotations": {
+                "cluster.x-k8s.io/cluster-api-autoscaler-node-group-"
+                "max-size": "3"}}, "spec": {"replicas": None}},
+            content_type="application/merge-patch+json")
+        self.assertEqual(3, md["spec"]["replicas"])
+        # Without the annotations: 1.
+        code, md = self.call("POST", mds, {"metadata": {"name": "fixed"},
+                                           "spec": {"clusterName": "none"}})
+        self.assertEqual(1, md["spec"]["replicas"])
+
     def test_fault_injection(self):
         self.call("POST", "/sim/faults", {"errors": [
             {"code": 503, "count": 1, "path_contains": "/configmaps"}]})

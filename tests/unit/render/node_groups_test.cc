@@ -92,12 +92,50 @@ TEST_CASE("autoscaling bounds follow the reference rules", "[groups]") {
   (*spec.mutable_cluster()->mutable_labels())["auto_scaling_enabled"] = "true";
   NodeGroup* gpu = AddWorkerGroup(&spec, "gpu", 3);
 
-  SECTION("min 0 on a non-default group: CAPO cannot scale from zero") {
+  SECTION("min 0 before chart 0.26.0: refused, naming the version") {
+    gpu->set_max_node_count(5);
+    for (const char* chart : {"0.10.1", "0.25.1"}) {
+      CAPTURE(chart);
+      Rendered r = Render(spec, chart);
+      REQUIRE_FALSE(r.ok);
+      CHECK(r.error.find("node_groups[gpu].min_node_count: \"0\"") !=
+            std::string::npos);
+      CHECK(r.error.find("needs capi_helm_chart_version 0.26.0 or later") !=
+            std::string::npos);
+    }
+  }
+  SECTION("min 0 from chart 0.26.0: the group scales from zero") {
+    gpu->set_node_count(0);
+    gpu->set_max_node_count(6);
+    for (const char* chart : {"0.26.0", "0.27.0"}) {
+      CAPTURE(chart);
+      Rendered r = Render(spec, chart);
+      REQUIRE(r.ok);
+      CHECK(At(r.values, "nodeGroups.1.autoscale") == true);
+      CHECK(At(r.values, "nodeGroups.1.machineCountMin") == 0);
+      CHECK(At(r.values, "nodeGroups.1.machineCountMax") == 6);
+      CHECK(At(r.values, "nodeGroups.1.machineCount") == 0);
+    }
+  }
+  SECTION("a negative min is refused on every chart") {
+    gpu->set_min_node_count(-1);
     gpu->set_max_node_count(5);
     Rendered r = Render(spec);
     REQUIRE_FALSE(r.ok);
-    CHECK(r.error.find("node_groups[gpu].min_node_count: \"0\"") !=
-          std::string::npos);
+    CHECK(r.error.find("0 or more with autoscaling") != std::string::npos);
+  }
+  SECTION("the default group: Magnum's stored minimum of 0 or 1 is unset") {
+    spec.mutable_node_groups(1)->set_min_node_count(0);
+    spec.mutable_node_groups(1)->set_max_node_count(4);
+    gpu->set_min_node_count(1);
+    gpu->set_max_node_count(5);
+    Rendered r = Render(spec);
+    REQUIRE(r.ok);
+    CHECK(At(r.values, "nodeGroups.0.machineCountMin") == 2);  // node_count
+    (*spec.mutable_cluster()->mutable_labels())["min_node_count"] = "0";
+    r = Render(spec);
+    REQUIRE(r.ok);
+    CHECK(At(r.values, "nodeGroups.0.machineCountMin") == 0);
   }
   SECTION("min above node_count") {
     gpu->set_min_node_count(4);

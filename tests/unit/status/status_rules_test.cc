@@ -417,6 +417,78 @@ TEST_CASE("StatusRules: node-group states follow their own Magnum status") {
   }
 }
 
+// An autoscaled group as CAPI serves it: the size annotations, spec.replicas
+// set by the autoscaler (or defaulted by CAPI to the minimum), and `ready`
+// of those machines Running.
+void Autoscaled(World* w, int min, int replicas, int ready) {
+  w->md["metadata"]["annotations"] = {
+      {"cluster.x-k8s.io/cluster-api-autoscaler-node-group-min-size",
+       std::to_string(min)},
+      {"cluster.x-k8s.io/cluster-api-autoscaler-node-group-max-size", "6"}};
+  w->md["spec"]["replicas"] = replicas;
+  w->md["status"]["replicas"] = replicas;
+  w->md["status"]["readyReplicas"] = ready;
+  w->md["status"]["updatedReplicas"] = replicas;
+  w->md["status"]["phase"] = ready == replicas ? "Running" : "ScalingUp";
+  w->machines.resize(1);  // the control plane's
+  for (int i = 0; i < replicas; ++i) {
+    json m = World::Machine("worker-" + std::to_string(i), false,
+                            "10.0.1." + std::to_string(i + 1));
+    if (i >= ready) {
+      m["status"]["phase"] = "Provisioning";
+      m["status"]["conditions"] = {Cond("Ready", false, "WaitingForInfra")};
+    }
+    w->machines.push_back(m);
+  }
+}
+
+TEST_CASE("StatusRules: a group autoscaled from zero") {
+  SECTION("at zero machines it is complete and healthy") {
+    World world;
+    Autoscaled(&world, 0, 0, 0);
+    v1::ClusterStatus status =
+        Evaluate(world, Spec("CREATE_IN_PROGRESS"), v1::CREATE_IN_PROGRESS);
+    CHECK(v1::Status_Name(status.status()) == "CREATE_COMPLETE");
+    CHECK(status.status_reason().empty());
+    const v1::NodeGroupStatus& worker = status.node_groups(1);
+    CHECK(v1::Status_Name(worker.status()) == "CREATE_COMPLETE");
+    CHECK(worker.present());
+    CHECK(worker.desired_nodes() == 0);  // Magnum's node_count becomes 0
+    CHECK(worker.ready_nodes() == 0);
+    CHECK(worker.status_reason().empty());
+    CHECK(v1::HealthStatus_Name(status.health_status()) == "HEALTHY");
+  }
+  SECTION("scaling up from zero is in progress until the machines are ready") {
+    World world;
+    Autoscaled(&world, 0, 2, 0);
+    v1::ClusterStatus status =
+        Evaluate(world, Spec("CREATE_COMPLETE"), v1::CREATE_COMPLETE);
+    const v1::NodeGroupStatus& worker = status.node_groups(1);
+    CHECK(worker.desired_nodes() == 2);  // what the autoscaler asked for
+    CHECK(worker.ready_nodes() == 0);
+    CHECK(worker.status_reason() == "0/2 machines ready, phase ScalingUp");
+    // Magnum's own status of a group stays with Magnum's verbs.
+    CHECK(v1::Status_Name(worker.status()) == "CREATE_COMPLETE");
+
+    // During a Magnum operation the same group holds the cluster back.
+    status =
+        Evaluate(world, Spec("UPDATE_IN_PROGRESS"), v1::UPDATE_IN_PROGRESS);
+    CHECK(v1::Status_Name(status.status()) == "UPDATE_IN_PROGRESS");
+    CHECK(status.status_reason().find(
+              "node group default-worker: 0/2 machines ready") !=
+          std::string::npos);
+
+    World ready;
+    Autoscaled(&ready, 0, 2, 2);
+    status =
+        Evaluate(ready, Spec("UPDATE_IN_PROGRESS"), v1::UPDATE_IN_PROGRESS);
+    CHECK(v1::Status_Name(status.status()) == "UPDATE_COMPLETE");
+    CHECK(status.node_groups(1).desired_nodes() == 2);
+    CHECK(status.node_groups(1).ready_nodes() == 2);
+    CHECK(status.node_groups(1).status_reason().empty());
+  }
+}
+
 TEST_CASE("StatusRules: addresses, versions, counts") {
   World world;
   world.md["metadata"]["annotations"] = {
