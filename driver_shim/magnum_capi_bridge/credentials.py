@@ -17,6 +17,7 @@ from magnum.conductor.handlers.common import cert_manager
 from oslo_log import log as logging
 from oslo_utils import encodeutils
 
+from magnum_capi_bridge import facts
 from magnum_capi_bridge import green
 from magnum_capi_bridge import openstack
 from magnum_capi_bridge.pb import cluster_spec_pb2 as pb
@@ -34,13 +35,12 @@ def name_prefix(cluster):
 
 def create(context, cluster):
     """A new application credential for the cluster, as CredentialMaterial."""
-    keystone = clients.OpenStackClients(context).keystone().client
+    cloud = openstack.Cloud(clients.OpenStackClients(context))
     name = "%s-%s" % (name_prefix(cluster), secrets.token_hex(4))
     try:
-        credential = keystone.application_credentials.create(
-            user=context.user_id, name=name,
-            description="Magnum cluster (%s)" % (cluster.name or
-                                                 cluster.uuid))
+        credential = cloud.create_application_credential(
+            context.user_id, name,
+            "Magnum cluster (%s)" % (cluster.name or cluster.uuid))
     except Exception as e:
         raise CredentialError(reason=(
             "cannot create the application credential of cluster %s for "
@@ -48,25 +48,27 @@ def create(context, cluster):
     return pb.CredentialMaterial(
         application_credential_id=credential.id,
         application_credential_secret=credential.secret,
-        ca_bundle=openstack.ca_bundle())
+        ca_bundle=facts.ca_bundle())
 
 
-def delete(cluster, credential_ids=None):
-    """Deletes the cluster's credentials (admin context): those listed, or
-    every credential of cluster.user_id named with the cluster's prefix.
-    Returns a problem text for status_reason, or "" when all went."""
+def delete(cluster, credential_ids=None, user=None):
+    """Deletes credentials of `user` (default: the cluster's owner) with an
+    admin context: those listed, or every one named with the cluster's
+    prefix. Those already gone count as deleted. Returns a problem text
+    for status_reason, or "" when none is left."""
     prefix = name_prefix(cluster)
+    user = user or cluster.user_id
     try:
-        keystone = clients.OpenStackClients(
-            magnum_context.make_admin_context()).keystone().client
-        managers = keystone.application_credentials
+        cloud = openstack.Cloud(clients.OpenStackClients(
+            magnum_context.make_admin_context()))
         if credential_ids:
-            found = [managers.get(i) for i in credential_ids]
+            found = [c for c in (cloud.application_credential(user, i)
+                                 for i in credential_ids) if c is not None]
         else:
-            found = managers.list(user=cluster.user_id)
+            found = cloud.application_credentials(user)
         for credential in found:
             if credential.name.startswith(prefix):
-                managers.delete(credential.id)
+                cloud.delete_application_credential(user, credential.id)
             elif credential_ids:
                 return ("application credential %s not deleted: it is not "
                         "managed by Magnum" % credential.id)

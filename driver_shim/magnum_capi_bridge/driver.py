@@ -30,7 +30,7 @@ from magnum_capi_bridge import client
 from magnum_capi_bridge import conf
 from magnum_capi_bridge import credentials
 from magnum_capi_bridge import monitor
-from magnum_capi_bridge import openstack
+from magnum_capi_bridge import facts as facts_resolver
 from magnum_capi_bridge import spec as spec_builder
 from magnum_capi_bridge import status as status_mapping
 from magnum_capi_bridge.pb import driver_pb2
@@ -104,8 +104,8 @@ class Driver(driver.Driver):
         template = template or cluster.cluster_template
         if nodegroups is None:
             nodegroups = list(cluster.nodegroups)
-        facts = (openstack.resolve_facts(context, cluster, template,
-                                         nodegroups)
+        facts = (facts_resolver.resolve_facts(context, cluster, template,
+                                              nodegroups)
                  if with_facts else None)
         return spec_builder.build_spec(cluster, template, nodegroups, facts,
                                        create_timeout)
@@ -274,9 +274,7 @@ class Driver(driver.Driver):
             # Nothing was ever applied (the create failed before naming a
             # release): a delete has nothing to wait for.
             if cluster.status == Status.DELETE_IN_PROGRESS:
-                problems = self._clean_up_after_delete(context, cluster)
-                cluster.status = Status.DELETE_COMPLETE
-                cluster.status_reason = "; ".join(problems) or None
+                self._finish_delete(context, cluster, None)
                 cluster.save()
             return
         nodegroups = list(cluster.nodegroups)
@@ -284,21 +282,58 @@ class Driver(driver.Driver):
         status_mapping.apply_node_groups(cluster, nodegroups, reply)
         if (status_mapping.status_name(reply.status) ==
                 Status.DELETE_COMPLETE):
-            problems = self._clean_up_after_delete(context, cluster)
-            if problems:
-                reply.status_reason = "; ".join(
-                    ([reply.status_reason] if reply.status_reason else []) +
-                    problems)
-        if status_mapping.apply_cluster(cluster, reply):
+            self._finish_delete(context, cluster, reply)
+        else:
+            status_mapping.apply_cluster(cluster, reply)
+        if cluster.obj_what_changed():
             cluster.save()
 
+    def _finish_delete(self, context, cluster, reply):
+        """The management cluster's objects are gone: deletes what the
+        cluster had in OpenStack. Only when nothing is left does Magnum see
+        DELETE_COMPLETE (and drop its rows); otherwise the cluster stays
+        DELETE_IN_PROGRESS, the reason names what is left, and the next
+        status sync tries again. Nothing leaks silently."""
+        problems = self._clean_up_after_delete(context, cluster)
+        if reply is not None:
+            if problems:
+                reply.status = driver_pb2.DELETE_IN_PROGRESS
+            reply.status_reason = "; ".join(
+                ([reply.status_reason] if reply.status_reason else []) +
+                (["not yet deleted in OpenStack, retried at the next status "
+                  "sync: " + "; ".join(problems)] if problems else []))
+            status_mapping.apply_cluster(cluster, reply)
+            return
+        if problems:
+            cluster.status_reason = (
+                "not yet deleted in OpenStack, retried at the next status "
+                "sync: " + "; ".join(problems))
+        else:
+            cluster.status = Status.DELETE_COMPLETE
+            cluster.status_reason = None
+
     def _clean_up_after_delete(self, context, cluster):
-        """What must go with the cluster besides the management cluster's
-        objects; problems are reported, never blocking."""
-        problems = [credentials.delete(cluster),
-                    openstack.delete_server_groups(context, cluster),
-                    self._delete_trust_and_certificates(context, cluster)]
-        return [p for p in problems if p]
+        """Deletes what must go with the cluster besides the management
+        cluster's objects; returns what could not be deleted."""
+        problems = [p for p in (credentials.delete(cluster),
+                                self._delete_server_groups(context, cluster))
+                    if p]
+        if not problems:
+            # Last, and once: Magnum logs a failure for certificates that
+            # are already gone.
+            problems = [p for p in (self._delete_trust_and_certificates(
+                context, cluster),) if p]
+        return problems
+
+    @staticmethod
+    def _delete_server_groups(context, cluster):
+        try:
+            facts_resolver.delete_server_groups(context, cluster)
+        except Exception as e:
+            LOG.warning("Cluster %s: server groups not deleted: %s",
+                        cluster.uuid, e)
+            return "server groups not deleted: %s" % e
+        return ""
 
     @staticmethod
     def _delete_trust_and_certificates(context, cluster):
@@ -340,15 +375,16 @@ class Driver(driver.Driver):
                                self._opts.sync_call_timeout)
         except Exception:
             cluster.user_id = old_user
-            credentials.delete(cluster,
-                               [material.application_credential_id])
+            credentials.delete(cluster, [material.application_credential_id],
+                               user=context.user_id)
             raise
         problem = ""
         if reply.replaced_credential_id and (
                 reply.replaced_credential_id !=
                 material.application_credential_id):
-            problem = credentials.delete(cluster,
-                                         [reply.replaced_credential_id])
+            # The replaced credential is the previous owner's.
+            problem = credentials.delete(
+                cluster, [reply.replaced_credential_id], user=old_user)
         if not cluster.status.endswith("_IN_PROGRESS"):
             cluster.status = Status.UPDATE_COMPLETE
         cluster.status_reason = problem or None

@@ -1,183 +1,223 @@
-"""What only Magnum can reach: OpenStack lookups made before a bridge call.
+"""Every OpenStack call the driver makes, for both client generations.
 
-`resolve_facts` answers the image, network, volume-type, flavor and Keystone
-questions of one cluster with the caller's context (the bridge never calls
-OpenStack). Server groups for the `server_group_policies` label are created
-here too and removed by `delete_server_groups` once the cluster is gone.
-Every failure is a Magnum exception naming the resource and the value.
+Magnum's `OpenStackClients` hands out python-*client objects up to 2026.1
+(`glance().images`, `nova().flavors`, `cinder().volume_types`,
+`keystone().client.application_credentials`) and openstacksdk proxies on
+master (`glance()` is `conn.image`, `nova()` is `conn.compute`, `cinder()`
+is `conn.block_storage`, `keystone().client` is the identity proxy).
+`Cloud` answers the driver's questions with whichever it is given, telling
+them apart by the methods they have, never by Magnum's version.
+
+Answers are plain records (`Image`, `Flavor`, `ServerGroup`,
+`Credential`). A resource that is not there raises `NotFound` on lookups
+and counts as done on deletions, so deletions can be retried. Other
+failures propagate as the client raised them.
 """
 
+import collections
+
 from magnum.api import utils as api_utils
-from magnum.common import clients
 from magnum.common import exception
-from magnum.common import neutron
-from magnum.common import utils as magnum_utils
-import magnum.conf
-from oslo_log import log as logging
-from oslo_utils import uuidutils
 
-from magnum_capi_bridge.pb import cluster_spec_pb2 as pb
-
-CONF = magnum.conf.CONF
-LOG = logging.getLogger(__name__)
-
-SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
-SERVER_GROUP_LABEL = "server_group_policies"
-CONTROL_PLANE_KEY = "control-plane"
+Image = collections.namedtuple("Image", "id name kube_version os_distro")
+Flavor = collections.namedtuple("Flavor", "id name ram_mb vcpus")
+ServerGroup = collections.namedtuple("ServerGroup", "id name")
+Credential = collections.namedtuple("Credential", "id name secret")
 
 
-class FactError(exception.MagnumException):
+class NotFound(exception.MagnumException):
     message = "%(reason)s"
 
 
-def _image_facts(osc, image_ident):
-    try:
-        image = api_utils.get_openstack_resource(
-            osc.glance().images, image_ident, "images")
-    except exception.MagnumException:
-        raise
-    except Exception as e:  # glanceclient's NotFound and friends
-        raise FactError(reason="image %r: %s" % (image_ident, e))
-    return pb.ImageFacts(id=image.get("id", ""),
-                         kube_version=str(image.get("kube_version", "") or ""),
-                         os_distro=str(image.get("os_distro", "") or ""))
-
-
-def _flavor_facts(osc, flavor_ident):
-    nova = osc.nova()
-    try:
-        flavor = nova.flavors.get(flavor_ident)
-    except Exception:
-        matches = [f for f in nova.flavors.list()
-                   if f.name == flavor_ident]
-        if len(matches) != 1:
-            raise FactError(reason=(
-                "flavor %r: %s" % (flavor_ident,
-                                   "not found" if not matches else
-                                   "several flavors have this name; "
-                                   "use the id")))
-        flavor = matches[0]
-    return pb.FlavorFacts(id=str(flavor.id), name=flavor.name,
-                          ram_mb=int(flavor.ram), vcpus=int(flavor.vcpus))
-
-
-def _effective_label(cluster, template, ng, key):
-    for labels in (getattr(ng, "labels", None) if ng is not None else None,
-                   cluster.labels, template.labels):
-        if labels and key in labels:
-            return labels[key]
-    return ""
-
-
-def server_group_name(cluster, key):
-    return "magnum-%s-%s" % (cluster.uuid, key)
-
-
-def _ensure_server_groups(osc, cluster, template, nodegroups, facts):
-    wanted = {}
-    for ng in nodegroups:
-        policy = _effective_label(cluster, template, ng, SERVER_GROUP_LABEL)
-        if policy:
-            key = CONTROL_PLANE_KEY if ng.role == "master" else ng.name
-            wanted[key] = policy
-    if not wanted:
-        return
-    nova = osc.nova()
-    existing = {g.name: g for g in nova.server_groups.list()}
-    for key, policy in sorted(wanted.items()):
-        name = server_group_name(cluster, key)
-        group = existing.get(name)
-        if group is None:
-            group = nova.server_groups.create(name=name, policies=[policy])
-        facts.server_group_ids[key] = group.id
-
-
-def delete_server_groups(context, cluster):
-    """Deletes the cluster's server groups; returns a problem text or ""."""
-    try:
-        nova = clients.OpenStackClients(context).nova()
-        prefix = server_group_name(cluster, "")
-        for group in nova.server_groups.list():
-            if group.name.startswith(prefix):
-                nova.server_groups.delete(group.id)
-    except Exception as e:
-        LOG.warning("Cluster %s: server groups not deleted: %s",
-                    cluster.uuid, e)
-        return "server groups not deleted: %s" % e
-    return ""
-
-
-def ca_bundle():
-    """PEM bundle the cluster trusts for OpenStack endpoints."""
-    bundle = magnum_utils.get_openstack_ca()
-    if bundle:
-        return bundle
-    try:
-        import certifi
-        path = certifi.where()
+def is_not_found(error):
+    """True when `error` is any client's answer for a missing resource
+    (an HTTP 404 under any of the attribute names the clients use)."""
+    if isinstance(error, (NotFound, exception.ResourceNotFound)):
+        return True
+    try:  # openstacksdk's, raised without an HTTP response by find_*()
+        from openstack import exceptions as sdk_exceptions
     except ImportError:
-        path = SYSTEM_CA_BUNDLE
-    with open(path) as f:
-        return f.read()
+        sdk_exceptions = None
+    if sdk_exceptions is not None and isinstance(
+            error, sdk_exceptions.NotFoundException):
+        return True
+    for name in ("http_status", "status_code", "code"):
+        if getattr(error, name, None) == 404:
+            return True
+    response = getattr(error, "response", None)
+    return getattr(response, "status_code", None) == 404
 
 
-def keystone_facts(osc):
-    return pb.KeystoneFacts(
-        auth_url=osc.url_for(service_type="identity", interface="public"),
-        region_name=osc.cinder_region_name() or "",
-        interface=CONF.capi_bridge.app_cred_interface_type,
-        verify_ca=bool(CONF.drivers.verify_ca))
+def _text(value):
+    return "" if value is None else str(value)
 
 
-def resolve_facts(context, cluster, template, nodegroups):
-    """OpenStackFacts for one bridge call on `cluster`."""
-    osc = clients.OpenStackClients(context)
-    facts = pb.OpenStackFacts()
-    facts.image.CopyFrom(_image_facts(osc, template.image_id))
-    for ng in nodegroups:
-        image_id = getattr(ng, "image_id", None)
-        if (image_id and image_id != template.image_id and
-                image_id not in facts.node_group_images):
-            facts.node_group_images[image_id].CopyFrom(
-                _image_facts(osc, image_id))
-    if template.external_network_id:
-        facts.external_network_id = neutron.get_external_network_id(
-            context, template.external_network_id)
-    network = cluster.fixed_network or template.fixed_network
-    if network:
-        facts.fixed_network_id = (
-            network if uuidutils.is_uuid_like(network) else
-            neutron.get_network(context, network, source="name",
-                                target="id", external=False))
-    subnet = cluster.fixed_subnet or template.fixed_subnet
-    if subnet:
-        facts.fixed_subnet_id = neutron.get_fixed_subnet_id(context, subnet)
-    _volume_types(osc, facts)
-    flavors = {cluster.master_flavor_id, cluster.flavor_id}
-    flavors.update(ng.flavor_id for ng in nodegroups)
-    for flavor in sorted(f for f in flavors if f):
-        facts.flavors[flavor].CopyFrom(_flavor_facts(osc, flavor))
-    facts.keystone.CopyFrom(keystone_facts(osc))
-    _ensure_server_groups(osc, cluster, template, nodegroups, facts)
-    return facts
+class Cloud:
+    """The driver's view of OpenStack through one `OpenStackClients`."""
 
+    def __init__(self, osc):
+        self._osc = osc
 
-def _volume_types(osc, facts):
-    cinder = osc.cinder()
-    names = [t.name for t in cinder.volume_types.list()]
-    facts.volume_types.extend(names)
-    wanted = CONF.capi_bridge.csi_cinder_default_volume_type
-    if wanted:
-        if wanted not in names:
-            raise FactError(reason=(
-                "[capi_bridge] csi_cinder_default_volume_type %r is not a "
-                "Cinder volume type of this project (have: %s)" % (
-                    wanted, ", ".join(names) or "none")))
-        facts.default_volume_type = wanted
-        return
-    try:
-        default = cinder.volume_types.default()
-    except Exception:
-        default = None
-    if default is not None and default.name in names:
-        facts.default_volume_type = default.name
+    # ---- Glance ------------------------------------------------------------
+
+    def image(self, ident):
+        """The image with id or name `ident`, with the properties the
+        driver reads."""
+        glance = self._osc.glance()
+        if hasattr(glance, "find_image"):  # openstacksdk image proxy
+            try:
+                image = glance.find_image(ident, ignore_missing=False)
+            except Exception as e:
+                if is_not_found(e):
+                    raise NotFound(reason="image %r not found" % ident)
+                raise
+            extra = getattr(image, "properties", None) or {}
+            return Image(
+                id=image.id, name=_text(image.name),
+                kube_version=_text(extra.get("kube_version")),
+                os_distro=_text(getattr(image, "os_distro", None) or
+                                extra.get("os_distro")))
+        image = api_utils.get_openstack_resource(glance.images, ident,
+                                                 "images")
+        return Image(id=image.get("id", ""), name=_text(image.get("name")),
+                     kube_version=_text(image.get("kube_version")),
+                     os_distro=_text(image.get("os_distro")))
+
+    # ---- Nova --------------------------------------------------------------
+
+    def flavor(self, ident):
+        """The flavor with id or name `ident`."""
+        nova = self._osc.nova()
+        if hasattr(nova, "find_flavor"):  # openstacksdk compute proxy
+            try:
+                flavor = nova.find_flavor(ident, ignore_missing=False)
+            except Exception as e:
+                if is_not_found(e):
+                    raise NotFound(reason="flavor %r not found" % ident)
+                raise
+        else:
+            try:
+                flavor = nova.flavors.get(ident)
+            except Exception as e:
+                if not is_not_found(e):
+                    raise
+                matches = [f for f in nova.flavors.list()
+                           if f.name == ident]
+                if not matches:
+                    raise NotFound(reason="flavor %r not found" % ident)
+                if len(matches) > 1:
+                    raise exception.Conflict(
+                        "flavor %r: several flavors have this name; use "
+                        "the id" % ident)
+                flavor = matches[0]
+        return Flavor(id=str(flavor.id), name=_text(flavor.name),
+                      ram_mb=int(flavor.ram), vcpus=int(flavor.vcpus))
+
+    def server_groups(self):
+        nova = self._osc.nova()
+        groups = (nova.server_groups() if callable(nova.server_groups)
+                  else nova.server_groups.list())
+        return [ServerGroup(id=g.id, name=_text(g.name)) for g in groups]
+
+    def create_server_group(self, name, policy):
+        nova = self._osc.nova()
+        if hasattr(nova, "create_server_group"):
+            group = nova.create_server_group(name=name, policies=[policy])
+        else:
+            group = nova.server_groups.create(name=name, policies=[policy])
+        return ServerGroup(id=group.id, name=_text(group.name))
+
+    def delete_server_group(self, ident):
+        """Deletes it; one already gone counts as deleted."""
+        nova = self._osc.nova()
+        try:
+            if hasattr(nova, "delete_server_group"):
+                nova.delete_server_group(ident, ignore_missing=True)
+            else:
+                nova.server_groups.delete(ident)
+        except Exception as e:
+            if not is_not_found(e):
+                raise
+
+    # ---- Cinder ------------------------------------------------------------
+
+    def volume_types(self):
+        """Names of the volume types the project can use."""
+        cinder = self._osc.cinder()
+        if hasattr(cinder, "types"):  # openstacksdk block-storage proxy
+            return [t.name for t in cinder.types()]
+        return [t.name for t in cinder.volume_types.list()]
+
+    def default_volume_type(self):
+        """The name of Cinder's default type, or None if it has none."""
+        cinder = self._osc.cinder()
+        try:
+            if hasattr(cinder, "get_type"):
+                default = cinder.get_type("default")
+            else:
+                default = cinder.volume_types.default()
+        except Exception as e:
+            if is_not_found(e):
+                return None
+            raise
+        return getattr(default, "name", None) if default else None
+
+    # ---- Keystone ----------------------------------------------------------
+
+    def _identity(self):
+        return self._osc.keystone().client
+
+    def create_application_credential(self, user, name, description):
+        identity = self._identity()
+        if hasattr(identity, "create_application_credential"):
+            made = identity.create_application_credential(
+                user, name=name, description=description)
+        else:
+            made = identity.application_credentials.create(
+                user=user, name=name, description=description)
+        return Credential(id=made.id, name=_text(made.name),
+                          secret=_text(made.secret))
+
+    def application_credential(self, user, ident):
+        """`user`'s credential `ident`, or None when it is not there."""
+        identity = self._identity()
+        try:
+            if hasattr(identity, "get_application_credential"):
+                found = identity.get_application_credential(user, ident)
+            else:
+                found = identity.application_credentials.get(ident,
+                                                              user=user)
+        except Exception as e:
+            if is_not_found(e):
+                return None
+            raise
+        return Credential(id=found.id, name=_text(found.name), secret="")
+
+    def application_credentials(self, user):
+        identity = self._identity()
+        if hasattr(identity, "application_credentials") and callable(
+                identity.application_credentials):
+            found = identity.application_credentials(user)
+        else:
+            found = identity.application_credentials.list(user=user)
+        return [Credential(id=c.id, name=_text(c.name), secret="")
+                for c in found]
+
+    def delete_application_credential(self, user, ident):
+        """Deletes it; one already gone counts as deleted."""
+        identity = self._identity()
+        try:
+            if hasattr(identity, "delete_application_credential"):
+                identity.delete_application_credential(
+                    user, ident, ignore_missing=True)
+            else:
+                identity.application_credentials.delete(ident, user=user)
+        except Exception as e:
+            if not is_not_found(e):
+                raise
+
+    def identity_url(self):
+        return self._osc.url_for(service_type="identity", interface="public")
+
+    def region_name(self):
+        return self._osc.cinder_region_name() or ""

@@ -36,6 +36,7 @@ class Cloud:
         self.app_creds = {}
         self.deleted_app_creds = []
         self.fail_app_cred_create = False
+        self.fail_app_cred_delete = False
         self.calls = []
         self._ids = itertools.count(1)
 
@@ -47,7 +48,8 @@ CLOUD = Cloud()
 
 
 class NotFound(Exception):
-    pass
+    """A client's 404, with the attributes python-*client errors carry."""
+    code = http_status = 404
 
 
 class _Images:
@@ -125,16 +127,20 @@ class _AppCreds:
         CLOUD.app_creds[cred.id] = cred
         return cred
 
-    def get(self, ident):
-        if ident not in CLOUD.app_creds:
+    def get(self, ident, user=None):
+        cred = CLOUD.app_creds.get(ident)
+        if cred is None or (user is not None and cred.user != user):
             raise NotFound("application credential %s" % ident)
-        return CLOUD.app_creds[ident]
+        return cred
 
     def list(self, user=None):
         return [c for c in CLOUD.app_creds.values()
                 if user is None or c.user == user]
 
-    def delete(self, ident):
+    def delete(self, ident, user=None):
+        if CLOUD.fail_app_cred_delete:
+            raise RuntimeError("Keystone unavailable: 503")
+        self.get(ident, user)
         CLOUD.app_creds.pop(ident)
         CLOUD.deleted_app_creds.append(ident)
 

@@ -507,6 +507,44 @@ class ErrorTest(ShimTestCase):
         self.assertFalse(self.magnum.exists(cluster))
         self.assertEqual([], self.bridge.verbs())
 
+    def test_a_failed_credential_deletion_is_retried_not_dropped(self):
+        m = self.magnum
+        cluster = m.create_cluster(self.template)
+        m.sync_until(cluster, {"CREATE_COMPLETE"})
+        m.clusters.cluster_delete(m.context, cluster.uuid)
+        # Keystone fails when the management cluster is done: the cluster
+        # stays in progress and says what is left.
+        fake_openstack.CLOUD.fail_app_cred_delete = True
+        for _ in range(3):
+            m.sync_once()
+        row = m.reload(cluster)
+        self.assertEqual("DELETE_IN_PROGRESS", row.status)
+        self.assertIn("not yet deleted in OpenStack, retried at the next "
+                      "status sync: application credential not deleted: "
+                      "Keystone unavailable: 503", row.status_reason)
+        self.assertTrue(any(c.name.startswith("magnum-" + cluster.uuid)
+                            for c in fake_openstack.CLOUD.app_creds.values()))
+        # Keystone is back: the next sync deletes it and completes.
+        fake_openstack.CLOUD.fail_app_cred_delete = False
+        self.assertEqual("DELETE_COMPLETE",
+                         m.sync_until(cluster, {"DELETE_COMPLETE"}))
+        self.assertFalse(any(c.name.startswith("magnum-" + cluster.uuid)
+                             for c in fake_openstack.CLOUD.app_creds.values()))
+
+    def test_rotation_deletes_the_previous_owners_credential(self):
+        m = self.magnum
+        cluster = m.create_cluster(self.template)
+        m.sync_until(cluster, {"CREATE_COMPLETE"})
+        first = self.bridge.last("CreateCluster").credential \
+            .application_credential_id
+        other = m.as_user(magnum_env.OTHER_USER)
+        cluster = other.reload(cluster)
+        self.driver_for(cluster).rotate_credential(other.context, cluster)
+        # The replaced credential was the first owner's, not the caller's.
+        self.assertIn(first, fake_openstack.CLOUD.deleted_app_creds)
+        self.assertIsNone(m.reload(cluster).status_reason)
+
+
 class NodeGroupFieldsTest(unittest.TestCase):
     """Fields newer Magnum objects carry (API 1.14 node labels and taints),
     read from objects shaped like master's."""

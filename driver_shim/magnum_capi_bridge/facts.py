@@ -1,0 +1,166 @@
+"""What only Magnum can reach: the OpenStack facts of one bridge call.
+
+`resolve_facts` answers the image, network, volume-type, flavor and Keystone
+questions of one cluster with the caller's context (the bridge never calls
+OpenStack), through `openstack.Cloud`. Server groups for the
+`server_group_policies` label are created here too; `delete_server_groups`
+removes them once the cluster is gone. Every failure is a Magnum exception
+naming the resource and the value.
+"""
+
+from magnum.common import clients
+from magnum.common import exception
+from magnum.common import neutron
+from magnum.common import utils as magnum_utils
+import magnum.conf
+from oslo_utils import uuidutils
+
+from magnum_capi_bridge import openstack
+from magnum_capi_bridge.pb import cluster_spec_pb2 as pb
+
+CONF = magnum.conf.CONF
+
+SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
+SERVER_GROUP_LABEL = "server_group_policies"
+CONTROL_PLANE_KEY = "control-plane"
+
+
+class FactError(exception.MagnumException):
+    message = "%(reason)s"
+
+
+def _image_facts(cloud, image_ident):
+    try:
+        image = cloud.image(image_ident)
+    except exception.MagnumException:
+        raise
+    except Exception as e:  # a client's own error type
+        raise FactError(reason="image %r: %s" % (image_ident, e))
+    return pb.ImageFacts(id=image.id, kube_version=image.kube_version,
+                         os_distro=image.os_distro)
+
+
+def _flavor_facts(cloud, flavor_ident):
+    try:
+        flavor = cloud.flavor(flavor_ident)
+    except exception.Conflict as e:
+        raise FactError(reason=str(e))
+    except openstack.NotFound:
+        raise FactError(reason="flavor %r: not found" % flavor_ident)
+    return pb.FlavorFacts(id=flavor.id, name=flavor.name,
+                          ram_mb=flavor.ram_mb, vcpus=flavor.vcpus)
+
+
+def _effective_label(cluster, template, ng, key):
+    for labels in (getattr(ng, "labels", None) if ng is not None else None,
+                   cluster.labels, template.labels):
+        if labels and key in labels:
+            return labels[key]
+    return ""
+
+
+def server_group_name(cluster, key):
+    return "magnum-%s-%s" % (cluster.uuid, key)
+
+
+def _ensure_server_groups(cloud, cluster, template, nodegroups, facts):
+    wanted = {}
+    for ng in nodegroups:
+        policy = _effective_label(cluster, template, ng, SERVER_GROUP_LABEL)
+        if policy:
+            key = CONTROL_PLANE_KEY if ng.role == "master" else ng.name
+            wanted[key] = policy
+    if not wanted:
+        return
+    existing = {g.name: g for g in cloud.server_groups()}
+    for key, policy in sorted(wanted.items()):
+        name = server_group_name(cluster, key)
+        group = existing.get(name)
+        if group is None:
+            group = cloud.create_server_group(name, policy)
+        facts.server_group_ids[key] = group.id
+
+
+def delete_server_groups(context, cluster):
+    """Deletes the cluster's server groups. Raises when one could not be
+    deleted (those already gone count as deleted), so a later call can
+    try again."""
+    cloud = openstack.Cloud(clients.OpenStackClients(context))
+    prefix = server_group_name(cluster, "")
+    for group in cloud.server_groups():
+        if group.name.startswith(prefix):
+            cloud.delete_server_group(group.id)
+
+
+def ca_bundle():
+    """PEM bundle the cluster trusts for OpenStack endpoints."""
+    bundle = magnum_utils.get_openstack_ca()
+    if bundle:
+        return bundle
+    try:
+        import certifi
+        path = certifi.where()
+    except ImportError:
+        path = SYSTEM_CA_BUNDLE
+    with open(path) as f:
+        return f.read()
+
+
+def keystone_facts(cloud):
+    return pb.KeystoneFacts(
+        auth_url=cloud.identity_url(), region_name=cloud.region_name(),
+        interface=CONF.capi_bridge.app_cred_interface_type,
+        verify_ca=bool(CONF.drivers.verify_ca))
+
+
+def resolve_facts(context, cluster, template, nodegroups):
+    """OpenStackFacts for one bridge call on `cluster`."""
+    cloud = openstack.Cloud(clients.OpenStackClients(context))
+    facts = pb.OpenStackFacts()
+    facts.image.CopyFrom(_image_facts(cloud, template.image_id))
+    for ng in nodegroups:
+        image_id = getattr(ng, "image_id", None)
+        if (image_id and image_id != template.image_id and
+                image_id not in facts.node_group_images):
+            facts.node_group_images[image_id].CopyFrom(
+                _image_facts(cloud, image_id))
+    if template.external_network_id:
+        facts.external_network_id = neutron.get_external_network_id(
+            context, template.external_network_id)
+    network = cluster.fixed_network or template.fixed_network
+    if network:
+        facts.fixed_network_id = (
+            network if uuidutils.is_uuid_like(network) else
+            neutron.get_network(context, network, source="name",
+                                target="id", external=False))
+    subnet = cluster.fixed_subnet or template.fixed_subnet
+    if subnet:
+        facts.fixed_subnet_id = neutron.get_fixed_subnet_id(context, subnet)
+    _volume_types(cloud, facts)
+    flavors = {cluster.master_flavor_id, cluster.flavor_id}
+    flavors.update(ng.flavor_id for ng in nodegroups)
+    for flavor in sorted(f for f in flavors if f):
+        facts.flavors[flavor].CopyFrom(_flavor_facts(cloud, flavor))
+    facts.keystone.CopyFrom(keystone_facts(cloud))
+    _ensure_server_groups(cloud, cluster, template, nodegroups, facts)
+    return facts
+
+
+def _volume_types(cloud, facts):
+    names = cloud.volume_types()
+    facts.volume_types.extend(names)
+    wanted = CONF.capi_bridge.csi_cinder_default_volume_type
+    if wanted:
+        if wanted not in names:
+            raise FactError(reason=(
+                "[capi_bridge] csi_cinder_default_volume_type %r is not a "
+                "Cinder volume type of this project (have: %s)" % (
+                    wanted, ", ".join(names) or "none")))
+        facts.default_volume_type = wanted
+        return
+    try:
+        default = cloud.default_volume_type()
+    except Exception:
+        default = None
+    if default in names:
+        facts.default_volume_type = default
