@@ -9,6 +9,9 @@ driver, built from the real client libraries against `fake_cloud`:
   `keystone().client`.
 
 Both keep `url_for()` and `cinder_region_name()`, which did not change.
+`neutron()` is python-neutronclient in both: the driver reaches Neutron
+only through Magnum's own helpers, and each Magnum's helpers expect that
+Magnum's own client (Debian's Magnum 15 the python-neutronclient one).
 """
 
 import types
@@ -28,6 +31,13 @@ def session(cloud, user="demo"):
     return ks_session.Session(auth=auth)
 
 
+def _keystone(client):
+    """What Magnum's KeystoneClientV3 offers besides `client`: Magnum's DB
+    layer reads the trustee domain."""
+    return types.SimpleNamespace(client=client,
+                                 trustee_domain_id="magnum-trustee-domain")
+
+
 class _Clients:
     def __init__(self, cloud, user="demo"):
         self.session = session(cloud, user)
@@ -37,6 +47,10 @@ class _Clients:
 
     def cinder_region_name(self):
         return fake_cloud.REGION
+
+    def neutron(self):
+        from neutronclient.v2_0 import client
+        return client.Client(session=self.session)
 
 
 class ClassicClients(_Clients):
@@ -55,8 +69,7 @@ class ClassicClients(_Clients):
 
     def keystone(self):
         from keystoneclient.v3 import client
-        return types.SimpleNamespace(client=client.Client(
-            session=self.session))
+        return _keystone(client.Client(session=self.session))
 
 
 class SdkClients(_Clients):
@@ -81,8 +94,7 @@ class SdkClients(_Clients):
 
     def keystone(self):
         from openstack import connection
-        return types.SimpleNamespace(client=connection.Connection(
-            session=self.session).identity)
+        return _keystone(connection.Connection(session=self.session).identity)
 
 
 GENERATIONS = {"classic": ClassicClients, "sdk": SdkClients}

@@ -1,8 +1,11 @@
 """Debian's Magnum (python3-magnum) in-process for the shim's tests:
 in-memory sqlite, x509keypair certificates in the DB, notifications on the
 fake transport, the shim registered through its dist-info entry point, and
-OpenStack replaced by `fake_openstack`. Magnum's own conductor handlers and
-periodic tasks drive the driver.
+OpenStack a loopback fake cloud (`tests/support/fake_cloud`) reached through
+the real client libraries of one generation, chosen by CAPI_SHIM_CLIENTS:
+"classic" (python-*clients, Magnum up to 2026.1, the default) or "sdk"
+(openstacksdk proxies as Magnum master builds them). Magnum's own conductor
+handlers and periodic tasks drive the driver.
 
 Import this module before anything else from Magnum: it configures the
 process once (oslo.config is global).
@@ -49,7 +52,13 @@ from magnum.drivers.common import driver as magnum_driver  # noqa: E402
 from magnum import objects  # noqa: E402
 from magnum.service import periodic  # noqa: E402
 
-from tests.shim import fake_openstack  # noqa: E402
+from tests.shim import cloud_clients  # noqa: E402
+from tests.support import fake_cloud  # noqa: E402
+
+# Which client generation OpenStackClients hands the driver.
+CLIENTS = os.environ.get("CAPI_SHIM_CLIENTS", "classic")
+# The fake cloud of the current test (patch_openstack makes a new one).
+CLOUD = None
 
 
 def _engine():
@@ -79,9 +88,9 @@ if ENGINE.url.database:
     _serialize_sqlite(ENGINE)
 models.Base.metadata.create_all(ENGINE)
 
-PROJECT = "6f1e0c2ab8d94c7e9a51d3b0c4e2f7a1"
-USER = "c0ffee00c0ffee00c0ffee00c0ffee00"
-OTHER_USER = "beef0000beef0000beef0000beef0000"
+PROJECT = fake_cloud.PROJECT
+USER = fake_cloud.USER
+OTHER_USER = fake_cloud.OTHER_USER
 
 
 def configure_bridge(endpoint, **options):
@@ -101,14 +110,24 @@ def configure_bridge(endpoint, **options):
 
 
 def patch_openstack():
-    """Starts the OpenStack stand-ins; returns the patchers to stop."""
-    fake_openstack.CLOUD = fake_openstack.Cloud()
+    """A fresh fake cloud behind Magnum's OpenStackClients; returns the
+    patchers to stop (the cloud stops with them)."""
+    global CLOUD
+    CLOUD = fake_cloud.FakeCloud().start()
+    generation = cloud_clients.GENERATIONS[CLIENTS]
+
+    def open_stack_clients(context):
+        return generation(CLOUD, _user_name(context))
+
     patchers = [
-        mock.patch.object(clients, "OpenStackClients",
-                          fake_openstack.FakeOpenStackClients),
-        # Magnum 15 asks Keystone for a trustee and trust on create.
+        mock.patch.object(clients, "OpenStackClients", open_stack_clients),
+        # Magnum 15 asks Keystone for a trustee and trust on create and
+        # deletes them at DELETE_COMPLETE (the fake cloud has no trusts).
         mock.patch.object(trust_manager, "create_trustee_and_trust",
                           _fake_trust),
+        mock.patch.object(trust_manager, "delete_trustee_and_trust",
+                          _fake_trust_delete),
+        _Stop(CLOUD),
     ]
     for p in patchers:
         p.start()
@@ -116,9 +135,39 @@ def patch_openstack():
     return patchers
 
 
+class _Stop:
+    """Stops a fake cloud with the patchers."""
+
+    def __init__(self, cloud):
+        self.cloud = cloud
+
+    def start(self):
+        pass
+
+    def stop(self):
+        self.cloud.stop()
+
+
+def _user_name(context):
+    if getattr(context, "is_admin", False):
+        return "admin"
+    for name, (user_id, _) in fake_cloud.PASSWORDS.items():
+        if user_id == context.user_id:
+            return name
+    raise AssertionError("no such user in the fake cloud: %s" %
+                         context.user_id)
+
+
+TRUSTS_DELETED = []
+
+
 def _fake_trust(osc, cluster):
     cluster.trust_id = "trust-of-" + cluster.uuid[:8]
     cluster.trustee_user_id = "trustee-of-" + cluster.uuid[:8]
+
+
+def _fake_trust_delete(osc, context, cluster):
+    TRUSTS_DELETED.append(cluster.trust_id)
 
 
 class Magnum:
@@ -135,7 +184,7 @@ class Magnum:
     def as_user(self, user):
         return Magnum(user)
 
-    def create_template(self, name="k8s", image=fake_openstack.IMAGE_ID,
+    def create_template(self, name="k8s", image=fake_cloud.IMAGE_ID,
                         labels=None, **fields):
         template = objects.ClusterTemplate(
             self.context, name=name, image_id=image, coe="kubernetes",

@@ -7,7 +7,7 @@ import time
 import unittest
 
 from tests.shim import magnum_env  # configures Magnum first
-from tests.shim import fake_openstack
+from tests.support import fake_cloud
 from tests.integration import harness
 
 import yaml
@@ -65,10 +65,11 @@ class EndToEndTest(unittest.TestCase):
         clouds = yaml.safe_load(secret_text(
             self.secret(release + "-cloud-credentials"), "clouds.yaml"))
         auth = clouds["clouds"]["openstack"]["auth"]
-        cred = fake_openstack.CLOUD.app_creds[
+        cred = magnum_env.CLOUD.app_creds[
             auth["application_credential_id"]]
-        self.assertEqual(cred.secret, auth["application_credential_secret"])
-        self.assertRegex(cred.name, "^magnum-%s-" % cluster.uuid)
+        self.assertEqual(cred["secret"],
+                         auth["application_credential_secret"])
+        self.assertRegex(cred["name"], "^magnum-%s-" % cluster.uuid)
         ca = cert_manager.get_cluster_ca_certificate(cluster, m.context)
         self.assertEqual(ca.get_certificate().decode()
                          if isinstance(ca.get_certificate(), bytes)
@@ -111,7 +112,7 @@ class EndToEndTest(unittest.TestCase):
 
         # Upgrade one minor version with a new template and image.
         new_template = m.create_template(
-            name="k8s-1.34", image=fake_openstack.IMAGE_V2_ID,
+            name="k8s-1.34", image=fake_cloud.IMAGE_V2_ID,
             labels={"kube_tag": "v1.34.3",
                     "capi_helm_chart_version": "0.27.0"})
         cluster = m.reload(cluster)
@@ -134,9 +135,9 @@ class EndToEndTest(unittest.TestCase):
         new = clouds["clouds"]["openstack"]["auth"][
             "application_credential_id"]
         self.assertNotEqual(old, new)
-        self.assertEqual(magnum_env.OTHER_USER, fake_openstack.CLOUD
-                         .app_creds[new].user)
-        self.assertIn(old, fake_openstack.CLOUD.deleted_app_creds)
+        self.assertEqual(magnum_env.OTHER_USER, magnum_env.CLOUD
+                         .app_creds[new]["user_id"])
+        self.assertIn(old, magnum_env.CLOUD.deleted_app_creds)
         self.assertEqual("UPDATE_COMPLETE", m.reload(cluster).status)
 
         # Delete: Magnum's rows go only after the management cluster
@@ -147,7 +148,9 @@ class EndToEndTest(unittest.TestCase):
         self.assertEqual([], self.env.objects(
             "Secret", NAMESPACE,
             "magnum.openstack.org/cluster-uuid=" + cluster.uuid))
-        self.assertNotIn(new, fake_openstack.CLOUD.app_creds)
+        # Nothing left in the cloud: no credential, no server group.
+        self.assertEqual({}, magnum_env.CLOUD.app_creds)
+        self.assertEqual({}, magnum_env.CLOUD.server_groups)
 
     def test_bridge_refusal_reaches_the_user(self):
         m = self.magnum

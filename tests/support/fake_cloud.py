@@ -22,8 +22,11 @@ import uuid
 
 PROJECT = "6f1e0c2ab8d94c7e9a51d3b0c4e2f7a1"
 USER = "c0ffee00c0ffee00c0ffee00c0ffee00"
+OTHER_USER = "beef0000beef0000beef0000beef0000"
 ADMIN = "ad000000ad000000ad000000ad000000"
-PASSWORDS = {"demo": (USER, "demo-secret"), "admin": (ADMIN, "admin-secret")}
+PASSWORDS = {"demo": (USER, "demo-secret"), "other": (OTHER_USER,
+                                                      "other-secret"),
+             "admin": (ADMIN, "admin-secret")}
 REGION = "RegionOne"
 
 IMAGE_ID = "7a0b5b9e-1f57-4c2e-9a41-d5c1f4f0a001"
