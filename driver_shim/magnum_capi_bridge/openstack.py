@@ -48,6 +48,16 @@ def is_not_found(error):
     return getattr(response, "status_code", None) == 404
 
 
+def _sdk_find(find, ident, what):
+    """An openstacksdk find_*() by id or name; NotFound when absent."""
+    try:
+        return find(ident, ignore_missing=False)
+    except Exception as e:
+        if is_not_found(e):
+            raise NotFound(reason="%s %r not found" % (what, ident))
+        raise
+
+
 def _text(value):
     return "" if value is None else str(value)
 
@@ -65,12 +75,7 @@ class Cloud:
         driver reads."""
         glance = self._osc.glance()
         if hasattr(glance, "find_image"):  # openstacksdk image proxy
-            try:
-                image = glance.find_image(ident, ignore_missing=False)
-            except Exception as e:
-                if is_not_found(e):
-                    raise NotFound(reason="image %r not found" % ident)
-                raise
+            image = _sdk_find(glance.find_image, ident, "image")
             extra = getattr(image, "properties", None) or {}
             return Image(
                 id=image.id, name=_text(image.name),
@@ -89,12 +94,7 @@ class Cloud:
         """The flavor with id or name `ident`."""
         nova = self._osc.nova()
         if hasattr(nova, "find_flavor"):  # openstacksdk compute proxy
-            try:
-                flavor = nova.find_flavor(ident, ignore_missing=False)
-            except Exception as e:
-                if is_not_found(e):
-                    raise NotFound(reason="flavor %r not found" % ident)
-                raise
+            flavor = _sdk_find(nova.find_flavor, ident, "flavor")
         else:
             try:
                 flavor = nova.flavors.get(ident)

@@ -24,11 +24,15 @@ def secret_text(secret, key):
     return base64.b64decode(secret["data"][key]).decode()
 
 
-class EndToEndTest(unittest.TestCase):
+class EndToEndCase(unittest.TestCase):
+    """Magnum, the shim, the real bridge and helm, and a simulator whose
+    CAPI steps take STEP seconds."""
+
+    STEP = 0.1
 
     @classmethod
     def setUpClass(cls):
-        cls.env = harness.Environment(step_seconds=0.1)
+        cls.env = harness.Environment(step_seconds=cls.STEP)
 
     @classmethod
     def tearDownClass(cls):
@@ -39,6 +43,9 @@ class EndToEndTest(unittest.TestCase):
         for p in magnum_env.patch_openstack():
             self.addCleanup(p.stop)
         self.magnum = magnum_env.Magnum()
+
+
+class EndToEndTest(EndToEndCase):
 
     def secret(self, name):
         for s in self.env.objects("Secret", NAMESPACE):
@@ -166,23 +173,11 @@ class EndToEndTest(unittest.TestCase):
         self.assertIn("lots", cluster.status_reason)
 
 
-class ScaleFromZeroTest(unittest.TestCase):
+class ScaleFromZeroTest(EndToEndCase):
     """An autoscaled group with min_node_count 0 (chart >= 0.26.0), with
     CAPI steps of 1 s so that the scale-up is seen while it runs."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.env = harness.Environment(step_seconds=1.0)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.env.close()
-
-    def setUp(self):
-        magnum_env.configure_bridge(self.env.address)
-        for p in magnum_env.patch_openstack():
-            self.addCleanup(p.stop)
-        self.magnum = magnum_env.Magnum()
+    STEP = 1.0
 
     def md(self, name):
         for md in self.env.objects("MachineDeployment", NAMESPACE):
