@@ -24,7 +24,7 @@ APT_PACKAGES := cmake g++ make pkg-config ca-certificates unzip openssl \
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps helm build test demo bench bench-create bench-status \
+.PHONY: all deps helm build test demo bench bench-create bench-status bench-conductor \
   stubs shim-wheel format clean
 
 all: build
@@ -67,9 +67,13 @@ bench: build
 	$(BUILD_DIR)/tests/bench/render_bench
 	$(MAKE) bench-create
 	$(MAKE) bench-status
+	$(MAKE) bench-conductor
 
 bench-create: build
 	CAPI_BRIDGE_BUILD_DIR=$(abspath $(BUILD_DIR)) /usr/bin/python3 tests/bench/create_bench.py --clusters 30
+
+bench-conductor: build
+	CAPI_BRIDGE_BUILD_DIR=$(abspath $(BUILD_DIR)) /usr/bin/python3 tests/bench/conductor_bench.py --clusters 1000
 
 bench-status: build
 	CAPI_BRIDGE_BUILD_DIR=$(abspath $(BUILD_DIR)) /usr/bin/python3 tests/bench/status_bench.py --clusters 1000 --memory-clusters 10000

@@ -85,8 +85,7 @@ class FakeCloud:
         class Handler(_Handler):
             pass
         Handler.cloud = cloud
-        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
-                                                       Handler)
+        self._server = _Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever,
                          daemon=True).start()
@@ -126,6 +125,12 @@ class FakeCloud:
                 service("block-storage", "cinder",
                         b + "/volume/v3/" + PROJECT),
                 service("network", "neutron", b + "/network")]
+
+
+class _Server(http.server.ThreadingHTTPServer):
+    # A conductor opens many connections at once (50 creates, each with
+    # its own Keystone session); the default backlog of 5 would drop them.
+    request_queue_size = 256
 
 
 def _flavor(cloud, ident):
