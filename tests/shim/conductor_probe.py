@@ -176,6 +176,37 @@ def measure_ticks(m, clusters, rounds, ticker):
     return out
 
 
+def seed(m, template, number):
+    """Magnum's rows of clusters the management cluster already holds, as
+    tests/bench/status_bench.populate writes them: bench-NNNNN in ten
+    projects, one control-plane machine and two workers each. Magnum's
+    context becomes the admin's (the clusters span projects)."""
+    from magnum.common import context as magnum_context
+    from magnum import objects
+    m.context = magnum_context.make_admin_context(all_tenants=True)
+    clusters = []
+    for i in range(number):
+        project = "proj%02d" % (i % 10)
+        cluster = objects.Cluster(
+            m.context, name="b%05d" % i, cluster_template_id=template.uuid,
+            project_id=project, user_id=magnum_env.USER, keypair="ops-key",
+            stack_id="bench-%05d" % i, status="CREATE_IN_PROGRESS",
+            labels=dict(template.labels), master_flavor_id="f-medium",
+            flavor_id="f-medium", create_timeout=60,
+            master_lb_enabled=True, floating_ip_enabled=True)
+        cluster.create()
+        for name, role, count in (("default-master", "master", 1),
+                                  ("default-worker", "worker", 2)):
+            objects.NodeGroup(
+                m.context, name=name, cluster_id=cluster.uuid,
+                project_id=project, role=role, node_count=count,
+                min_node_count=1, flavor_id="f-medium",
+                image_id=template.image_id, labels=dict(template.labels),
+                is_default=True, status="CREATE_IN_PROGRESS").create()
+        clusters.append(cluster)
+    return clusters
+
+
 def count(values):
     out = {}
     for v in values:
@@ -195,6 +226,10 @@ def main():
     parser.add_argument("--tick-rounds", type=int, default=0)
     parser.add_argument("--create-batch", type=int, default=0,
                         help="creates at once (default: all)")
+    parser.add_argument("--seeded", action="store_true",
+                        help="the clusters exist already in the management "
+                        "cluster (bench-NNNNN in magnum-projNN): write "
+                        "Magnum's rows only")
     args = parser.parse_args()
 
     magnum_env.configure_bridge(args.address)
@@ -213,14 +248,18 @@ def main():
 
     blocked = ticker.mark()
     started = time.monotonic()
-    created = []
-    jobs = [(lambda i=i: created.append(m.create_cluster(
-        template, name="c%04d" % i, workers=1)))
-        for i in range(args.clusters)]
-    batch = args.create_batch or len(jobs)
-    outcomes = []
-    for first in range(0, len(jobs), batch):
-        outcomes += run_all(jobs[first:first + batch], args.serial)
+    if args.seeded:
+        created = seed(m, template, args.clusters)
+        outcomes = ["ok"] * len(created)
+    else:
+        created = []
+        jobs = [(lambda i=i: created.append(m.create_cluster(
+            template, name="c%04d" % i, workers=1)))
+            for i in range(args.clusters)]
+        batch = args.create_batch or len(jobs)
+        outcomes = []
+        for first in range(0, len(jobs), batch):
+            outcomes += run_all(jobs[first:first + batch], args.serial)
     result["create_seconds"] = time.monotonic() - started
     result["create_outcomes"] = count(outcomes)
     result["create_statuses"] = count(statuses(m, created))
