@@ -272,9 +272,11 @@ class Driver(driver.Driver):
     def update_cluster_status(self, context, cluster, use_admin_ctx=False):
         if not cluster.stack_id:
             # Nothing was ever applied (the create failed before naming a
-            # release): a delete has nothing to wait for.
+            # release): a delete has nothing to wait for in the management
+            # cluster.
             if cluster.status == Status.DELETE_IN_PROGRESS:
-                self._finish_delete(context, cluster, None)
+                self._finish_delete(context, cluster, driver_pb2.ClusterStatus(
+                    status=driver_pb2.DELETE_COMPLETE))
                 cluster.save()
             return
         nodegroups = list(cluster.nodegroups)
@@ -289,28 +291,20 @@ class Driver(driver.Driver):
             cluster.save()
 
     def _finish_delete(self, context, cluster, reply):
-        """The management cluster's objects are gone: deletes what the
-        cluster had in OpenStack. Only when nothing is left does Magnum see
-        DELETE_COMPLETE (and drop its rows); otherwise the cluster stays
-        DELETE_IN_PROGRESS, the reason names what is left, and the next
-        status sync tries again. Nothing leaks silently."""
+        """`reply` says the management cluster's objects are gone: deletes
+        what the cluster had in OpenStack and applies `reply`. Only when
+        nothing is left does Magnum see DELETE_COMPLETE (and drop its rows);
+        otherwise the cluster stays DELETE_IN_PROGRESS, the reason names
+        what is left, and the next status sync tries again. Nothing leaks
+        silently."""
         problems = self._clean_up_after_delete(context, cluster)
-        if reply is not None:
-            if problems:
-                reply.status = driver_pb2.DELETE_IN_PROGRESS
+        if problems:
+            reply.status = driver_pb2.DELETE_IN_PROGRESS
             reply.status_reason = "; ".join(
                 ([reply.status_reason] if reply.status_reason else []) +
-                (["not yet deleted in OpenStack, retried at the next status "
-                  "sync: " + "; ".join(problems)] if problems else []))
-            status_mapping.apply_cluster(cluster, reply)
-            return
-        if problems:
-            cluster.status_reason = (
-                "not yet deleted in OpenStack, retried at the next status "
-                "sync: " + "; ".join(problems))
-        else:
-            cluster.status = Status.DELETE_COMPLETE
-            cluster.status_reason = None
+                ["not yet deleted in OpenStack, retried at the next status "
+                 "sync: " + "; ".join(problems)])
+        status_mapping.apply_cluster(cluster, reply)
 
     def _clean_up_after_delete(self, context, cluster):
         """Deletes what must go with the cluster besides the management
