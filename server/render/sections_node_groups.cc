@@ -120,8 +120,11 @@ std::string ServerGroupId(RenderContext* ctx, const std::string& key,
 // The first chart version whose node groups may autoscale from zero.
 constexpr absl::string_view kScaleFromZeroChart = "0.26.0";
 
-// Autoscaling bounds of one worker group, per the reference rules
-// (labels.md §4 rule 4). Returns false when the group is fixed-size.
+// Autoscaling bounds of one worker group: min at least 1 (0 from chart
+// 0.26.0), at most node_count and at most max; on the default group
+// Magnum's stored minimum of 0 or 1 means unset and the labels may set
+// both. Returns false when the
+// group is fixed-size.
 bool AutoscaleBounds(RenderContext* ctx, const NodeGroup& ng, bool is_default,
                      int64_t* min, int64_t* max) {
   int64_t count = ng.node_count();
