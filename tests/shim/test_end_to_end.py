@@ -185,6 +185,22 @@ class ScaleFromZeroTest(EndToEndCase):
                 return md
         return None
 
+    def sync_group_until(self, cluster, name, done, timeout=60):
+        """Runs the driver's status sync until `done(group)`; returns the
+        group and every status reason it showed meanwhile."""
+        m = self.magnum
+        deadline = time.monotonic() + timeout
+        seen = set()
+        while True:
+            magnum_driver.Driver.get_driver_for_cluster(
+                m.context, m.reload(cluster)).update_cluster_status(
+                    m.context, m.reload(cluster))
+            group = m.group(cluster, name)
+            seen.add(group.status_reason or "")
+            if done(group) or time.monotonic() > deadline:
+                return group, seen
+            time.sleep(0.1)
+
     def test_a_group_scales_from_zero(self):
         # A burst pool that costs nothing while idle: min 0, max 6, chart
         # 0.27.0 (>= 0.26.0), autoscaling on.
@@ -224,34 +240,18 @@ class ScaleFromZeroTest(EndToEndCase):
         self.env.wait_for(lambda: self.md(release + "-gpu")["status"].get(
             "phase") == "ScalingUp" or self.md(release + "-gpu")["status"]
             .get("readyReplicas") == 2, what="the group scaling up")
-        deadline = time.monotonic() + 60
-        seen = set()
-        while time.monotonic() < deadline:
-            m.sync_health()
-            driver = magnum_driver.Driver.get_driver_for_cluster(
-                m.context, m.reload(cluster))
-            driver.update_cluster_status(m.context, m.reload(cluster))
-            group = m.group(cluster, "gpu")
-            seen.add(group.status_reason or "")
-            if group.node_count == 2 and not group.status_reason and \
-                    len(group.node_addresses or []) == 2:
-                break
-            time.sleep(0.1)
+        group, seen = self.sync_group_until(
+            cluster, "gpu", lambda g: g.node_count == 2 and
+            not g.status_reason and len(g.node_addresses or []) == 2)
         self.assertEqual(2, group.node_count)
         self.assertEqual("CREATE_COMPLETE", group.status)
         self.assertTrue(any("/2 machines ready" in r for r in seen), seen)
 
         # Back to zero: complete with 0 machines.
         self.env.sim.autoscale(NAMESPACE, release + "-gpu", 0)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            magnum_driver.Driver.get_driver_for_cluster(
-                m.context, m.reload(cluster)).update_cluster_status(
-                    m.context, m.reload(cluster))
-            group = m.group(cluster, "gpu")
-            if group.node_count == 0 and not group.status_reason:
-                break
-            time.sleep(0.1)
+        group, _ = self.sync_group_until(
+            cluster, "gpu",
+            lambda g: g.node_count == 0 and not g.status_reason)
         self.assertEqual(0, group.node_count)
         self.assertEqual([], [
             x for x in self.env.objects("Machine", NAMESPACE)
