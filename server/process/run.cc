@@ -3,11 +3,12 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
@@ -70,6 +71,55 @@ std::vector<char*> Pointers(std::vector<std::string>& strings) {
   return out;
 }
 
+// argv[0] as a path: itself when it holds a slash, else the first
+// executable of that name in PATH; "" when there is none. Resolved before
+// fork, because the child may not allocate.
+std::string ResolveProgram(const std::string& name) {
+  if (name.find('/') != std::string::npos) return name;
+  const char* path = getenv("PATH");
+  std::string dirs = path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
+  size_t begin = 0;
+  while (begin <= dirs.size()) {
+    size_t end = dirs.find(':', begin);
+    if (end == std::string::npos) end = dirs.size();
+    std::string dir = dirs.substr(begin, end - begin);
+    std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
+    if (access(candidate.c_str(), X_OK) == 0) return candidate;
+    begin = end + 1;
+  }
+  return "";
+}
+
+// In the forked child: its own process group (a deadline kills helm and
+// whatever helm started), SIGKILL when the bridge dies (a kill -9 of the
+// bridge, or of the pod's PID 1, never leaves a helm running on), default
+// signal handling, the three pipes on 0/1/2, then exec. Reports exec's
+// errno on `report` and exits 127 when exec fails.
+[[noreturn]] void ChildExec(const char* program, char* const* argv,
+                            char* const* envp, pid_t parent, int in, int out,
+                            int err, int report) {
+  setpgid(0, 0);
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != parent) _exit(127);  // the bridge died before prctl
+  struct sigaction dfl = {};
+  dfl.sa_handler = SIG_DFL;
+  for (int sig : {SIGPIPE, SIGTERM, SIGINT, SIGHUP, SIGCHLD}) {
+    sigaction(sig, &dfl, nullptr);
+  }
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+  if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0) {
+    int e = errno;
+    (void)!write(report, &e, sizeof(e));
+    _exit(127);
+  }
+  execve(program, argv, envp);
+  int e = errno;
+  (void)!write(report, &e, sizeof(e));
+  _exit(127);
+}
+
 }  // namespace
 
 absl::StatusOr<ProcessResult> RunProcess(const ProcessRequest& request) {
@@ -79,43 +129,40 @@ absl::StatusOr<ProcessResult> RunProcess(const ProcessRequest& request) {
   Pipe in, out, err;
   if (!in.Open() || !out.Open() || !err.Open()) return Errno("pipe2");
 
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, in.read_end(), 0);
-  posix_spawn_file_actions_adddup2(&actions, out.write_end(), 1);
-  posix_spawn_file_actions_adddup2(&actions, err.write_end(), 2);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t defaults;
-  sigemptyset(&defaults);
-  sigaddset(&defaults, SIGPIPE);
-  sigaddset(&defaults, SIGTERM);
-  sigaddset(&defaults, SIGINT);
-  sigset_t empty;
-  sigemptyset(&empty);
-  posix_spawnattr_setsigdefault(&attr, &defaults);
-  posix_spawnattr_setsigmask(&attr, &empty);
-  posix_spawnattr_setpgroup(&attr, 0);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF |
-                                      POSIX_SPAWN_SETSIGMASK |
-                                      POSIX_SPAWN_SETPGROUP);
-
+  std::string program = ResolveProgram(request.argv[0]);
+  if (program.empty()) {
+    return absl::NotFoundError(
+        absl::StrCat("program not found: ", request.argv[0]));
+  }
   std::vector<std::string> argv = request.argv;
   std::vector<std::string> env = ChildEnvironment(request.env_overrides);
   std::vector<char*> argv_ptrs = Pointers(argv);
   std::vector<char*> env_ptrs = Pointers(env);
-  pid_t pid = -1;
-  int rc = posix_spawnp(&pid, argv[0].c_str(), &actions, &attr,
-                        argv_ptrs.data(), env_ptrs.data());
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
-  if (rc == ENOENT) {
-    return absl::NotFoundError(
-        absl::StrCat("program not found: ", request.argv[0]));
+  Pipe exec_report;  // CLOEXEC: closed by a successful exec
+  if (!exec_report.Open()) return Errno("pipe2");
+  const pid_t parent = getpid();
+  pid_t pid = fork();
+  if (pid < 0) return Errno("fork");
+  if (pid == 0) {
+    // The child of a multi-threaded parent: async-signal-safe calls only.
+    ChildExec(program.c_str(), argv_ptrs.data(), env_ptrs.data(), parent,
+              in.read_end(), out.write_end(), err.write_end(),
+              exec_report.write_end());
   }
-  if (rc != 0) {
-    errno = rc;
-    return Errno("posix_spawnp");
+  exec_report.CloseWrite();
+  int exec_errno = 0;
+  ssize_t got;
+  do {
+    got = read(exec_report.read_end(), &exec_errno, sizeof(exec_errno));
+  } while (got < 0 && errno == EINTR);
+  if (got == static_cast<ssize_t>(sizeof(exec_errno))) {
+    waitpid(pid, nullptr, 0);
+    if (exec_errno == ENOENT) {
+      return absl::NotFoundError(
+          absl::StrCat("program not found: ", request.argv[0]));
+    }
+    errno = exec_errno;
+    return Errno("execve");
   }
   in.CloseRead();
   out.CloseWrite();

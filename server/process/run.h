@@ -3,7 +3,10 @@
 // deadline passes.
 //
 // Thread-safe: each call owns its child. The child gets the parent's
-// environment plus `env_overrides`, and no other file descriptors.
+// environment plus `env_overrides`, and no other file descriptors. It runs
+// in its own process group, which the deadline kills whole, and it is
+// killed (SIGKILL) when the calling process dies, however it dies: a
+// killed bridge never leaves a helm applying on behind it.
 #ifndef CAPI_BRIDGE_SERVER_PROCESS_RUN_H_
 #define CAPI_BRIDGE_SERVER_PROCESS_RUN_H_
 
