@@ -99,6 +99,9 @@ absl::Status ApplyFlags(const Inputs& in, bool add_group,
 
 int PrintOutcome(const Inputs& in, const char* verb,
                  const v1::OperationResponse& response) {
+  if (!response.recovery().empty()) {
+    std::cerr << "recovered: " << response.recovery() << "\n";
+  }
   for (const v1::Warning& w : response.warnings()) {
     std::cerr << "warning: " << w.field() << ": " << w.message() << "\n";
   }

@@ -36,6 +36,7 @@ absl::StatusOr<Lifecycle> BuildLifecycle(const config::BridgeConfig& config,
   helm_options.kube_context = m.context;
   helm_options.cache_dir = config.helm.cache_dir;
   helm_options.max_concurrent = config.helm.max_concurrent;
+  helm_options.kill_grace = absl::Seconds(config.helm.kill_grace_seconds);
   out.helm = std::make_unique<helm::HelmCli>(helm_options);
 
   out.times = std::make_unique<service::OperationTimes>();

@@ -186,7 +186,10 @@ int main(int argc, char** argv) {
           if (l->status) in.status = &l->status->stats();
           if (l->cache) in.watches = l->cache->States();
           if (l->store) in.cached_clusters = l->store->ClusterCount();
-          if (l->clusters) in.operations_in_flight = l->clusters->InFlight();
+          if (l->clusters) {
+            in.operations_in_flight = l->clusters->InFlight();
+            in.helm_recoveries = &l->clusters->recoveries();
+          }
           in.shutting_down = stopping.load();
           return capi_bridge::ops::PrometheusText(in);
         });

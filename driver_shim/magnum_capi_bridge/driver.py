@@ -122,6 +122,8 @@ class Driver(driver.Driver):
         if reply.release_name and cluster.stack_id != reply.release_name:
             cluster.stack_id = reply.release_name
             cluster.save()
+        if reply.recovery:
+            LOG.warning("Cluster %s: %s", cluster.uuid, reply.recovery)
         for warning in reply.warnings:
             LOG.warning("Cluster %s: %s: %s", cluster.uuid, warning.field,
                         warning.message)

@@ -369,6 +369,7 @@ absl::StatusOr<BridgeConfig> ParseConfig(const std::string& yaml_text,
   helm.String("binary", &config.helm.binary);
   helm.Int("timeout_seconds", 10, 86400, &config.helm.timeout_seconds);
   helm.Int("max_concurrent", 1, 256, &config.helm.max_concurrent);
+  helm.Int("kill_grace_seconds", 1, 600, &config.helm.kill_grace_seconds);
   helm.String("cache_dir", &config.helm.cache_dir);
   helm.CheckUnknown();
   Section status = top.Child("status");

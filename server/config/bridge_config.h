@@ -48,8 +48,12 @@ struct ManagementConfig {
 // The helm binary and how the bridge runs it.
 struct HelmConfig {
   std::string binary = "helm";
-  int timeout_seconds = 300;                         // helm --timeout
-  int max_concurrent = 4;                            // helm processes at once
+  int timeout_seconds = 300;  // helm --timeout
+  int max_concurrent = 4;     // helm processes at once
+  // After its --timeout, helm gets this long to exit before it is killed.
+  // A release left pending for longer than both was left by a helm that no
+  // longer runs, and the bridge recovers it.
+  int kill_grace_seconds = 30;
   std::string cache_dir = "/var/cache/capi-bridge";  // charts, helm homes
 };
 

@@ -19,9 +19,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// helm's own timeout, then this much for it to report and exit.
-constexpr absl::Duration kDeadlineSlack = absl::Seconds(30);
-
 bool IsLocal(const ChartRef& chart) {
   return chart.repo.empty() && !absl::StartsWith(chart.name, "oci://");
 }
@@ -212,12 +209,32 @@ absl::StatusOr<std::string> HelmCli::CachedChart(const ChartRef& chart) {
   return file;
 }
 
+bool HelmCli::Running(const std::string& release,
+                      const std::string& namespace_name) const {
+  absl::MutexLock lock(&slots_mu_);
+  return busy_.count(absl::StrCat(namespace_name, "/", release)) > 0;
+}
+
 absl::StatusOr<process::ProcessResult> HelmCli::RunHelm(
-    process::ProcessRequest run, absl::Duration timeout) {
+    process::ProcessRequest run, const std::string& release,
+    const std::string& ns, absl::Duration timeout) {
   run.env_overrides = Environment();
   Slot slot(this);
+  const std::string key = absl::StrCat(ns, "/", release);
+  {
+    absl::MutexLock lock(&slots_mu_);
+    ++busy_[key];
+  }
+  struct Unmark {
+    HelmCli* cli;
+    const std::string& key;
+    ~Unmark() {
+      absl::MutexLock lock(&cli->slots_mu_);
+      if (--cli->busy_[key] <= 0) cli->busy_.erase(key);
+    }
+  } unmark{this, key};
   absl::Time start = absl::Now();
-  run.deadline = start + timeout + kDeadlineSlack;
+  run.deadline = start + RunBound(timeout);
   stats_.runs.fetch_add(1, std::memory_order_relaxed);
   const std::string command = run.argv.size() > 1 ? run.argv[1] : "helm";
   log::Debug("helm started", {{"command", command}});
@@ -256,7 +273,8 @@ absl::StatusOr<UpgradeResult> HelmCli::UpgradeInstall(
   run.argv = UpgradeArgv(options_.binary, request, *chart, options_.history_max,
                          GlobalFlags());
   run.stdin_data = request.values_json;
-  auto result = RunHelm(std::move(run), request.timeout);
+  auto result = RunHelm(std::move(run), request.release, request.namespace_name,
+                        request.timeout);
   if (!result.ok()) return result.status();
   if (result->exit_code != 0) {
     stats_.failures.fetch_add(1, std::memory_order_relaxed);
@@ -286,7 +304,7 @@ absl::StatusOr<bool> HelmCli::Uninstall(const std::string& release,
               "--namespace",
               namespace_name};
   for (auto& flag : GlobalFlags()) run.argv.push_back(flag);
-  auto result = RunHelm(std::move(run), timeout);
+  auto result = RunHelm(std::move(run), release, namespace_name, timeout);
   if (!result.ok()) return result.status();
   if (result->exit_code != 0) {
     if (absl::StrContains(result->stderr_data, "release: not found")) {
@@ -296,6 +314,26 @@ absl::StatusOr<bool> HelmCli::Uninstall(const std::string& release,
     return HelmFailure("uninstall", result->exit_code, result->stderr_data);
   }
   return true;
+}
+
+absl::Status HelmCli::Rollback(const std::string& release,
+                               const std::string& namespace_name, int revision,
+                               absl::Duration timeout) {
+  process::ProcessRequest run;
+  run.argv = {options_.binary, "rollback",
+              release,         std::to_string(revision),
+              "--history-max", std::to_string(options_.history_max),
+              "--timeout",     absl::FormatDuration(timeout),
+              "--namespace",   namespace_name};
+  for (auto& flag : GlobalFlags()) run.argv.push_back(flag);
+  auto result = RunHelm(std::move(run), release, namespace_name, timeout);
+  if (!result.ok()) return result.status();
+  if (result->exit_code != 0) {
+    stats_.failures.fetch_add(1, std::memory_order_relaxed);
+    return HelmFailure(absl::StrCat("rollback to revision ", revision),
+                       result->exit_code, result->stderr_data);
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace capi_bridge::helm

@@ -32,6 +32,9 @@ struct HelmCliOptions {
   std::string cache_dir = "/var/cache/capi-bridge";
   int max_concurrent = 4;
   int history_max = 10;
+  // helm gets its own --timeout, then this long to report and exit before
+  // it is killed.
+  absl::Duration kill_grace = absl::Seconds(30);
 };
 
 struct HelmStats {
@@ -51,6 +54,14 @@ class HelmCli final : public HelmRunner {
   absl::StatusOr<bool> Uninstall(const std::string& release,
                                  const std::string& namespace_name,
                                  absl::Duration timeout) override;
+  absl::Status Rollback(const std::string& release,
+                        const std::string& namespace_name, int revision,
+                        absl::Duration timeout) override;
+  bool Running(const std::string& release,
+               const std::string& namespace_name) const override;
+  absl::Duration RunBound(absl::Duration timeout) const override {
+    return timeout + options_.kill_grace;
+  }
 
   // The local archive of `chart`, pulling it on first use.
   absl::StatusOr<std::string> CachedChart(const ChartRef& chart);
@@ -61,15 +72,19 @@ class HelmCli final : public HelmRunner {
   struct Slot;  // RAII holder of one of `max_concurrent` run slots
   std::vector<std::pair<std::string, std::string>> Environment() const;
   std::vector<std::string> GlobalFlags() const;
-  // Runs helm in a slot with helm's homes set and a deadline `timeout`
-  // plus slack, counting it in the stats.
+  // Runs helm on `release` in `ns` in a slot with helm's homes set and a
+  // deadline of RunBound(timeout), counting it in the stats.
   absl::StatusOr<process::ProcessResult> RunHelm(process::ProcessRequest run,
+                                                 const std::string& release,
+                                                 const std::string& ns,
                                                  absl::Duration timeout);
 
   HelmCliOptions options_;
   HelmStats stats_;
-  absl::Mutex slots_mu_;
+  mutable absl::Mutex slots_mu_;
   int running_ ABSL_GUARDED_BY(slots_mu_) = 0;
+  // "<namespace>/<release>" → helm runs on it now.
+  std::map<std::string, int> busy_ ABSL_GUARDED_BY(slots_mu_);
   absl::Mutex pulls_mu_;
   std::map<std::string, std::shared_ptr<absl::Mutex>> pull_locks_
       ABSL_GUARDED_BY(pulls_mu_);

@@ -52,6 +52,21 @@ class HelmRunner {
   virtual absl::StatusOr<bool> Uninstall(const std::string& release,
                                          const std::string& namespace_name,
                                          absl::Duration timeout) = 0;
+
+  // `helm rollback` to `revision`, which becomes a new deployed revision.
+  // Errors as UpgradeInstall.
+  virtual absl::Status Rollback(const std::string& release,
+                                const std::string& namespace_name, int revision,
+                                absl::Duration timeout) = 0;
+
+  // Whether a helm of this runner is working on the release now.
+  virtual bool Running(const std::string& release,
+                       const std::string& namespace_name) const = 0;
+
+  // How long after its start a helm run of `timeout` is surely over (killed
+  // if it had not finished): a pending mark older than this was left by a
+  // helm that no longer runs.
+  virtual absl::Duration RunBound(absl::Duration timeout) const = 0;
 };
 
 }  // namespace capi_bridge::helm

@@ -3,6 +3,7 @@
 #include <zlib.h>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
 namespace capi_bridge::helm {
@@ -51,6 +52,34 @@ std::string Gzip(const std::string& data) {
   return out;
 }
 
+absl::Time ParseRfc3339(const std::string& text) {
+  absl::Time when;
+  std::string error;
+  if (text.empty() ||
+      !absl::ParseTime(absl::RFC3339_full, text, &when, &error)) {
+    return absl::InfinitePast();
+  }
+  return when;
+}
+
+// See ReleaseRecord::updated.
+absl::Time UpdatedAt(const nlohmann::json& secret,
+                     const nlohmann::json& release, const std::string& status) {
+  std::string modified =
+      secret.value("/metadata/labels/modifiedAt"_json_pointer, "");
+  int64_t seconds = 0;
+  if (absl::SimpleAtoi(modified, &seconds) && seconds > 0) {
+    return absl::FromUnixSeconds(seconds);
+  }
+  absl::Time when = ParseRfc3339(release.value(
+      status == "uninstalling" ? "/info/deleted"_json_pointer
+                               : "/info/last_deployed"_json_pointer,
+      ""));
+  if (when != absl::InfinitePast()) return when;
+  return ParseRfc3339(
+      secret.value("/metadata/creationTimestamp"_json_pointer, ""));
+}
+
 }  // namespace
 
 std::string ReleaseSecretSelector(const std::string& release) {
@@ -90,6 +119,7 @@ absl::StatusOr<ReleaseRecord> DecodeReleaseSecret(
         release.value("/chart/metadata/version"_json_pointer, "");
     record.values = release.value("config", nlohmann::json::object());
     if (record.values.is_null()) record.values = nlohmann::json::object();
+    record.updated = UpdatedAt(secret, release, record.status);
   } catch (const nlohmann::json::exception&) {
     return absl::DataLossError(
         absl::StrCat("helm release Secret ", name, " holds no JSON record"));

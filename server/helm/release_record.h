@@ -8,6 +8,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "nlohmann/json.hpp"
 
 namespace capi_bridge::helm {
@@ -19,6 +20,11 @@ struct ReleaseRecord {
   std::string chart_name;
   std::string chart_version;
   nlohmann::json values;  // the user-supplied values (`config`)
+  // When helm last wrote this revision: its `modifiedAt` label, else the
+  // record's own time for its status (`info.deleted` while uninstalling,
+  // `info.last_deployed` otherwise), else the Secret's creation time;
+  // InfinitePast when none is readable.
+  absl::Time updated = absl::InfinitePast();
 };
 
 // The label selector of every stored revision of `release`.

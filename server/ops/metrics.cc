@@ -88,6 +88,15 @@ std::string PrometheusText(const MetricsInputs& in) {
                    "helm runs by command and exit (ok or error).", "command",
                    "outcome", in.helm->durations);
   }
+  if (in.helm_recoveries != nullptr) {
+    Family(&out, "capi_bridge_helm_recoveries_total", "counter",
+           "Releases an interrupted helm left pending, recovered by the "
+           "bridge, by the state they were left in.");
+    for (const auto& [from, count] : in.helm_recoveries->Read()) {
+      Sample(&out, "capi_bridge_helm_recoveries_total",
+             static_cast<double>(count), absl::StrCat("from=\"", from, "\""));
+    }
+  }
   if (in.status != nullptr) {
     Family(&out, "capi_bridge_status_evaluations_total", "counter",
            "Cluster status evaluations, by where the objects came from.");

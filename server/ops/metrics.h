@@ -10,6 +10,7 @@
 #include "server/kube/http_kube_client.h"
 #include "server/kube/watch_cache.h"
 #include "server/service/status_service.h"
+#include "server/stats/counter.h"
 #include "server/stats/histogram.h"
 
 namespace capi_bridge::ops {
@@ -19,6 +20,8 @@ struct MetricsInputs {
   const kube::KubeClientStats* kube = nullptr;
   const helm::HelmStats* helm = nullptr;
   const service::StatusStats* status = nullptr;
+  // Pending helm releases recovered, by the state they were left in.
+  const stats::LabelledCounter* helm_recoveries = nullptr;
   std::vector<kube::WatchState> watches;  // one per watched kind
   size_t cached_clusters = 0;
   int operations_in_flight = 0;

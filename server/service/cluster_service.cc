@@ -69,7 +69,38 @@ absl::Status UnknownGroup(const std::string& field, const std::string& name,
       "\" is not a node group of the spec; groups: ", GroupNames(spec)));
 }
 
+// The newest revision of a release history, if any.
+std::optional<helm::ReleaseRecord> LatestRevision(
+    const std::vector<helm::ReleaseRecord>& history) {
+  std::optional<helm::ReleaseRecord> latest;
+  for (const auto& record : history) {
+    if (!latest || record.revision > latest->revision) latest = record;
+  }
+  return latest;
+}
+
 }  // namespace
+
+absl::Status ClusterService::AfterKilledHelm(const std::string& release,
+                                             const std::string& ns,
+                                             const absl::Status& killed) {
+  // This bridge's helm is dead, so a pending mark it left is stale now.
+  std::string what;
+  auto history = ReleaseHistory(release, ns);
+  if (history.ok()) {
+    auto recovered = RecoverPending(release, ns, /*deleting=*/false,
+                                    absl::ZeroDuration(), &*history);
+    what = recovered.ok() ? *recovered
+                          : absl::StrCat("recovery failed: ",
+                                         recovered.status().message());
+  } else {
+    what =
+        absl::StrCat("its history is unreadable: ", history.status().message());
+  }
+  return absl::DeadlineExceededError(
+      absl::StrCat(killed.message(), what.empty() ? "" : "; ", what,
+                   "; the verb was not applied: retry it"));
+}
 
 ClusterService::ClusterService(const RenderService* render,
                                kube::KubeClient* kube, helm::HelmRunner* helm,
@@ -94,21 +125,70 @@ absl::StatusOr<std::string> ClusterService::ExistingReleaseOf(
   return std::string();
 }
 
-absl::StatusOr<std::optional<helm::ReleaseRecord>>
-ClusterService::DeployedRelease(const std::string& release,
-                                const std::string& ns) {
+absl::StatusOr<std::vector<helm::ReleaseRecord>> ClusterService::ReleaseHistory(
+    const std::string& release, const std::string& ns) {
   auto secrets = kube_->List(kube::kinds::kSecret, ns,
                              helm::ReleaseSecretSelector(release));
   if (!secrets.ok()) return secrets.status();
-  std::optional<helm::ReleaseRecord> latest;
+  std::vector<helm::ReleaseRecord> history;
   for (const auto& secret : (*secrets)["items"]) {
     auto record = helm::DecodeReleaseSecret(secret);
     if (!record.ok()) continue;  // an unreadable record: let helm decide
-    if (!latest || record->revision > latest->revision) {
-      latest = *std::move(record);
+    history.push_back(*std::move(record));
+  }
+  return history;
+}
+
+absl::StatusOr<std::string> ClusterService::RecoverPending(
+    const std::string& release, const std::string& ns, bool deleting,
+    absl::Duration stale_after, std::vector<helm::ReleaseRecord>* history) {
+  using Action = helm::RecoveryPlan::Action;
+  helm::RecoveryPlan plan =
+      helm::PlanRecovery(*history, absl::Now(), stale_after, deleting);
+  if (plan.action == Action::kNone) return std::string();
+  if (plan.action == Action::kWait || helm_->Running(release, ns)) {
+    return absl::AbortedError(absl::StrCat(
+        "release ", release, " in ", ns, " is ", plan.from, " (revision ",
+        plan.pending_revision,
+        "): a helm may still be applying it; if none is, the bridge "
+        "recovers it from ",
+        absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", plan.recoverable_at,
+                         absl::UTCTimeZone()),
+        " (helm.timeout_seconds + helm.kill_grace_seconds after helm "
+        "started); retry then"));
+  }
+  log::Warn("recovering a release an interrupted helm left pending",
+            {{"namespace", ns},
+             {"from", plan.from},
+             {"revision", plan.pending_revision},
+             {"rollback_to", plan.rollback_to}});
+  if (plan.action == Action::kRollback) {
+    absl::Status rolled =
+        helm_->Rollback(release, ns, plan.rollback_to, options_.helm_timeout);
+    if (!rolled.ok()) {
+      return absl::Status(
+          rolled.code(),
+          absl::StrCat("recovering release ", release, " from ", plan.from,
+                       " at revision ", plan.pending_revision,
+                       " failed: ", rolled.message()));
+    }
+  } else if (plan.action == Action::kRemovePending) {
+    for (int revision : plan.pending_revisions) {
+      absl::Status removed = kube_->Delete(
+          kube::kinds::kSecret, ns,
+          absl::StrCat("sh.helm.release.v1.", release, ".v", revision));
+      if (!removed.ok() && !absl::IsNotFound(removed)) return removed;
     }
   }
-  return latest;
+  recoveries_.Add(plan.from);
+  std::string what = helm::DescribeRecovery(plan);
+  log::Warn("release recovered", {{"namespace", ns}, {"recovery", what}});
+  if (plan.action != Action::kUninstall) {
+    auto again = ReleaseHistory(release, ns);
+    if (!again.ok()) return again.status();
+    *history = *std::move(again);
+  }
+  return what;
 }
 
 absl::StatusOr<v1::OperationResponse> ClusterService::Apply(ApplyPlan plan) {
@@ -142,20 +222,25 @@ absl::StatusOr<v1::OperationResponse> ClusterService::Apply(ApplyPlan plan) {
     }
   }
   log::SetRelease(release);
-  auto deployed = DeployedRelease(release, ns);
-  if (!deployed.ok()) return deployed.status();
+  auto history = ReleaseHistory(release, ns);
+  if (!history.ok()) return history.status();
+  auto recovery =
+      RecoverPending(release, ns, /*deleting=*/false,
+                     helm_->RunBound(options_.helm_timeout), &*history);
+  if (!recovery.ok()) return recovery.status();
+  auto deployed = LatestRevision(*history);
   const std::string chart_version = rendered->chart_version.ToString();
-  if (plan.check_upgrade && deployed->has_value()) {
-    std::string from = (*deployed)->values.value("kubernetesVersion", "");
+  if (plan.check_upgrade && deployed.has_value()) {
+    std::string from = deployed->values.value("kubernetesVersion", "");
     std::string to = rendered->values.value("kubernetesVersion", "");
     if (!from.empty() && !to.empty()) {
       absl::Status skew = CheckKubernetesUpgrade(from, to);
       if (!skew.ok()) return skew;
     }
   }
-  if (deployed->has_value()) {
+  if (deployed.has_value()) {
     absl::Status fixed =
-        CheckImmutableValues((*deployed)->values, rendered->values);
+        CheckImmutableValues(deployed->values, rendered->values);
     if (!fixed.ok()) return fixed;
   }
   if (plan.before_apply) {
@@ -199,14 +284,15 @@ absl::StatusOr<v1::OperationResponse> ClusterService::Apply(ApplyPlan plan) {
   response.set_release_name(release);
   response.set_namespace_(ns);
   response.set_chart_version(chart_version);
+  response.set_recovery(*recovery);
   AddWarnings(rendered->warnings, response.mutable_warnings());
   if (options_.operation_times != nullptr) {
     options_.operation_times->Record(spec.cluster().uuid(), absl::Now());
   }
-  const bool unchanged = deployed->has_value() &&
-                         (*deployed)->status == "deployed" &&
-                         (*deployed)->chart_version == chart_version &&
-                         (*deployed)->values == rendered->values;
+  const bool unchanged = deployed.has_value() &&
+                         deployed->status == "deployed" &&
+                         deployed->chart_version == chart_version &&
+                         deployed->values == rendered->values;
   if (unchanged) {
     log::Info("values unchanged, helm not run",
               {{"namespace", ns}, {"chart_version", chart_version}});
@@ -225,6 +311,9 @@ absl::StatusOr<v1::OperationResponse> ClusterService::Apply(ApplyPlan plan) {
                                        " request ", context->request_id);
   }
   auto result = helm_->UpgradeInstall(upgrade);
+  if (absl::IsDeadlineExceeded(result.status())) {
+    return AfterKilledHelm(release, ns, result.status());
+  }
   if (!result.ok()) return result.status();
   log::Info("release applied", {{"namespace", ns},
                                 {"chart_version", chart_version},
@@ -385,7 +474,17 @@ absl::StatusOr<v1::OperationResponse> ClusterService::Delete(
     return response;  // never created: nothing to do
   }
   log::SetRelease(release);
+  auto history = ReleaseHistory(release, ns);
+  if (!history.ok()) return history.status();
+  auto recovery =
+      RecoverPending(release, ns, /*deleting=*/true,
+                     helm_->RunBound(options_.helm_timeout), &*history);
+  if (!recovery.ok()) return recovery.status();
+  response.set_recovery(*recovery);
   auto removed = helm_->Uninstall(release, ns, options_.helm_timeout);
+  if (absl::IsDeadlineExceeded(removed.status())) {
+    return AfterKilledHelm(release, ns, removed.status());
+  }
   if (!removed.ok()) return removed.status();
   log::Info(*removed ? "release uninstalled" : "release was already gone",
             {{"namespace", ns}});

@@ -17,16 +17,19 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "magnum/capi/bridge/v1/driver.pb.h"
 #include "server/helm/helm_runner.h"
+#include "server/helm/pending_release.h"
 #include "server/helm/release_record.h"
 #include "server/kube/kube_client.h"
 #include "server/service/deletion_reaper.h"
 #include "server/service/operation_locks.h"
 #include "server/service/operation_times.h"
 #include "server/service/render_service.h"
+#include "server/stats/counter.h"
 
 namespace capi_bridge::service {
 
@@ -71,6 +74,8 @@ class ClusterService {
 
   int InFlight() const { return locks_.InFlight(); }
   DeletionReaper& reaper() { return reaper_; }
+  // Pending releases recovered, by the state they were left in.
+  const stats::LabelledCounter& recoveries() const { return recoveries_; }
 
  private:
   // What a verb adds to the common apply path.
@@ -92,8 +97,21 @@ class ClusterService {
   absl::StatusOr<v1::OperationResponse> Apply(ApplyPlan plan);
   absl::StatusOr<std::string> ExistingReleaseOf(const v1::ClusterSpec& spec,
                                                 const std::string& ns);
-  absl::StatusOr<std::optional<helm::ReleaseRecord>> DeployedRelease(
+  // Every stored revision of the release (unreadable ones skipped).
+  absl::StatusOr<std::vector<helm::ReleaseRecord>> ReleaseHistory(
       const std::string& release, const std::string& ns);
+  // Clears a pending mark an interrupted helm left on the release (see
+  // helm/pending_release.h), reading its history again. Returns what was
+  // done ("" when nothing was pending); ABORTED when a helm may still be
+  // running on it. `stale_after` zero: this bridge knows its helm is dead.
+  absl::StatusOr<std::string> RecoverPending(
+      const std::string& release, const std::string& ns, bool deleting,
+      absl::Duration stale_after, std::vector<helm::ReleaseRecord>* history);
+  // After helm was killed at its deadline: recovers what it left pending
+  // and returns DEADLINE_EXCEEDED saying so.
+  absl::Status AfterKilledHelm(const std::string& release,
+                               const std::string& ns,
+                               const absl::Status& killed);
   absl::StatusOr<v1::OperationResponse> NodeGroupVerb(
       const char* verb, const v1::NodeGroupRequest& request, bool remove);
 
@@ -104,6 +122,7 @@ class ClusterService {
   std::function<std::string(size_t)> random_bytes_;
   OperationLocks locks_;
   DeletionReaper reaper_;
+  stats::LabelledCounter recoveries_;
 };
 
 // Random bytes from the operating system (getrandom).

@@ -112,6 +112,18 @@ class TimedHelm final : public HelmRunner {
     return meter_->Time(
         [&] { return inner_->Uninstall(release, ns, timeout); });
   }
+  absl::Status Rollback(const std::string& release, const std::string& ns,
+                        int revision, absl::Duration timeout) override {
+    return meter_->Time(
+        [&] { return inner_->Rollback(release, ns, revision, timeout); });
+  }
+  bool Running(const std::string& release,
+               const std::string& ns) const override {
+    return inner_->Running(release, ns);
+  }
+  absl::Duration RunBound(absl::Duration timeout) const override {
+    return inner_->RunBound(timeout);
+  }
 
  private:
   HelmRunner* inner_;

@@ -89,10 +89,12 @@ class Environment:
     """Simulator + chart repository + bridge server, started together."""
 
     def __init__(self, step_seconds=0.2, chart_versions=("0.27.0",),
-                 extra_config="", oci=False, helm=HELM):
+                 extra_config="", oci=False, helm=HELM, helm_timeout=60,
+                 kill_grace=30):
         """`oci`: the bridge takes the chart from the simulator's OCI
         registry instead of its HTTP chart repository. `helm`: the helm
-        binary the bridge runs."""
+        binary the bridge runs; `helm_timeout` and `kill_grace` its
+        helm.timeout_seconds and helm.kill_grace_seconds."""
         self.tmp = tempfile.TemporaryDirectory(prefix="bridge-it-")
         self.dir = self.tmp.name
         charts = os.path.join(self.dir, "charts")
@@ -108,16 +110,24 @@ class Environment:
                     "  deletion_poll_seconds: 1\n"
                     "  max_attempts: 4\n"
                     "helm:\n  binary: %s\n  cache_dir: %s\n  "
-                    "timeout_seconds: 60\n%s" % (
+                    "timeout_seconds: %d\n  kill_grace_seconds: %d\n%s" % (
                         ("  repo: \"\"\n  name: %s/openstack-cluster\n" %
                          self.sim.oci_url) if oci else
                         "  repo: %s\n" % self.sim.chart_url,
                         self.sim.kubeconfig, helm,
-                        os.path.join(self.dir, "cache"), extra_config))
+                        os.path.join(self.dir, "cache"), helm_timeout,
+                        kill_grace, extra_config))
         # The server's log goes to a file: a pipe nobody drains would block
         # it once full, and tests read the log lines.
         self.log_path = os.path.join(self.dir, "server.log")
-        with open(self.log_path, "w") as log:
+        open(self.log_path, "w").close()
+        self.ops_url = ""
+        self.start_server(ops="ops_listen:" in extra_config)
+
+    def start_server(self, ops=False):
+        """Starts (or starts again) the bridge on the same config; its log
+        lines are appended to the same file."""
+        with open(self.log_path, "a") as log:
             self.server = subprocess.Popen(
                 [SERVER, "--config", self.config_path],
                 stdout=subprocess.PIPE, stderr=log, text=True)
@@ -128,13 +138,19 @@ class Environment:
             raise RuntimeError("bridge did not start: %r %s" % (
                 line, self.log()))
         self.address = match.group(1)
-        self.ops_url = ""
-        if "ops_listen:" in extra_config:
-            ops = re.search(r"ops endpoint on (\S+)",
-                            self.server.stdout.readline())
-            self.ops_url = "http://" + ops.group(1) if ops else ""
+        if ops:
+            found = re.search(r"ops endpoint on (\S+)",
+                              self.server.stdout.readline())
+            self.ops_url = "http://" + found.group(1) if found else ""
         self.channel = grpc.insecure_channel(self.address)
         self.stub = driver_pb2_grpc.ClusterDriverStub(self.channel)
+
+    def kill_server(self):
+        """kill -9 of the bridge, as a node failure or OOM kill does."""
+        self.channel.close()
+        self.server.kill()
+        self.server.wait()
+        self.server.stdout.close()
 
     def close(self):
         self.channel.close()

@@ -30,6 +30,9 @@ class Faults:
         self.latency_ms = 0
         self.errors = []   # [{code, count, method, path_contains}]
         self.drops = []    # [{count, method, path_contains}]
+        # [{ms, count, method, path_contains}]: hold matching requests
+        # (a slow API server, or a helm to kill mid-apply).
+        self.delays = []
 
     def set(self, spec):
         with self.lock:
@@ -39,8 +42,11 @@ class Faults:
                 self.errors.append(dict(e))
             for d in spec.get("drops", []):
                 self.drops.append(dict(d))
+            for d in spec.get("delays", []):
+                self.delays.append(dict(d))
             if spec.get("clear"):
                 self.latency_ms, self.errors, self.drops = 0, [], []
+                self.delays = []
 
     def _take(self, rules, method, path):
         with self.lock:
@@ -61,6 +67,10 @@ class Faults:
 
     def drop_for(self, method, path):
         return self._take(self.drops, method, path)
+
+    def delay_for(self, method, path):
+        rule = self._take(self.delays, method, path)
+        return rule.get("ms", 0) / 1000.0 if rule else 0
 
 
 class Stats:
@@ -202,6 +212,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         sim.stats.count(method, path, self.headers.get("X-Request-Id"))
         if sim.faults.latency_ms:
             time.sleep(sim.faults.latency_ms / 1000.0)
+        delay = sim.faults.delay_for(method, path)
+        if delay:
+            time.sleep(delay)
         if sim.faults.drop_for(method, path):
             self.close_connection = True
             try:

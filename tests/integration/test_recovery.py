@@ -1,0 +1,221 @@
+"""Recovery from a helm interrupted mid-apply: real helm, real kill -9.
+
+A helm killed while it applies (with the bridge, as a pod restart does, or
+by the bridge at its deadline) leaves its release marked pending, and helm
+refuses every later upgrade of it. These tests hold one API request of
+helm's in the simulator so that helm is caught mid-apply, kill it the way
+production does, and check that the next verb recovers the release and
+says so, and that nothing of the killed helm runs on.
+"""
+
+import os
+import re
+import threading
+import time
+import unittest
+import urllib.request
+
+from tests.integration.harness import (Environment, credential, driver_pb2,
+                                       example_spec, grpc)
+
+# helm.timeout_seconds + helm.kill_grace_seconds: a pending mark older than
+# this was left by a helm that no longer runs.
+HELM_TIMEOUT, KILL_GRACE = 10, 2
+RUN_BOUND = HELM_TIMEOUT + KILL_GRACE
+
+
+def children_of(pid):
+    """Pids of the processes whose parent is `pid`."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry) as f:
+                stat = f.read()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.append(int(entry))
+    return found
+
+
+def alive(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            stat = f.read()
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2] != "Z"
+
+
+class RecoveryTest(unittest.TestCase):
+
+    def setUp(self):
+        self.env = Environment(helm_timeout=HELM_TIMEOUT,
+                               kill_grace=KILL_GRACE,
+                               extra_config="ops_listen: 127.0.0.1:0\n")
+
+    def tearDown(self):
+        self.env.fault(clear=True)
+        self.env.close()
+
+    # -- helpers
+    def records(self, release, ns):
+        """revision → helm status, from the release's stored records."""
+        return {int(s["metadata"]["labels"]["version"]):
+                s["metadata"]["labels"]["status"]
+                for s in self.env.objects("Secret", ns,
+                                          "owner=helm,name=%s" % release)}
+
+    def metric(self, name):
+        with urllib.request.urlopen(self.env.ops_url + "/metrics",
+                                    timeout=5) as reply:
+            text = reply.read().decode()
+        match = re.search(r"^%s (\S+)$" % re.escape(name), text, re.M)
+        return float(match.group(1)) if match else 0.0
+
+    def in_background(self, call):
+        """Runs `call` in a thread; the result holds its error, if any."""
+        result = {}
+
+        def run():
+            try:
+                result["reply"] = call()
+            except grpc.RpcError as error:
+                result["error"] = error
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+        result["thread"] = thread
+        return result
+
+    def created(self, number, name):
+        """A cluster created normally: (spec with its stack_id, release,
+        namespace)."""
+        spec = example_spec(**{
+            "cluster.uuid": "44444444-aaaa-4bbb-8ccc-%012d" % number,
+            "cluster.name": name})
+        created = self.env.stub.CreateCluster(driver_pb2.CreateClusterRequest(
+            spec=spec, credential=credential(1)), timeout=120)
+        spec.cluster.stack_id = created.release_name
+        return spec, created.release_name, created.namespace
+
+    def hold(self, method, kind):
+        """Holds helm's next `method` request on `kind` for two minutes."""
+        self.env.fault(delays=[{"ms": 120000, "method": method,
+                                "path_contains": kind, "count": 1}])
+
+    def kill_bridge_mid_apply(self, release, ns, status):
+        """Waits for helm to mark the release `status`, then kill -9s the
+        bridge and checks its helm died with it."""
+        env = self.env
+        env.wait_for(lambda: status in self.records(release, ns).values(),
+                     timeout=30, what="helm to mark the release " + status)
+        helms = children_of(env.server.pid)
+        self.assertTrue(helms, "no helm running under the bridge")
+        env.kill_server()
+        deadline = time.monotonic() + 5
+        while any(alive(p) for p in helms) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertFalse([p for p in helms if alive(p)],
+                         "helm outlived the killed bridge")
+        env.fault(clear=True)
+        env.start_server(ops=True)
+
+    def retry_until_recovered(self, call, status):
+        """The first retry finds the mark too young and says when it may be
+        recovered; once that time has passed the retry recovers it."""
+        with self.assertRaises(grpc.RpcError) as young:
+            call()
+        self.assertEqual(young.exception.code(), grpc.StatusCode.ABORTED)
+        self.assertIn(status, young.exception.details())
+        self.assertIn("recovers it from", young.exception.details())
+        time.sleep(RUN_BOUND)
+        return call()
+
+    # -- tests
+    def test_bridge_killed_mid_create_then_create_recovers(self):
+        env = self.env
+        spec = example_spec(**{"cluster.uuid": "44444444-aaaa-4bbb-8ccc-"
+                                               "000000000001",
+                               "cluster.name": "killed"})
+        spec.cluster.stack_id = "killed-k3vq7x2mzp4a"
+        release, ns = spec.cluster.stack_id, "magnum-" + spec.cluster.project_id
+
+        def create():
+            return env.stub.CreateCluster(driver_pb2.CreateClusterRequest(
+                spec=spec, credential=credential(1)), timeout=120)
+        self.hold("POST", "kubeadmcontrolplanes")
+        first = self.in_background(create)
+        self.kill_bridge_mid_apply(release, ns, "pending-install")
+        first["thread"].join(10)
+        self.assertIn("error", first)  # the call died with the bridge
+
+        reply = self.retry_until_recovered(create, "pending-install")
+        self.assertIn("left pending-install at revision 1", reply.recovery)
+        self.assertIn("removed", reply.recovery)
+        self.assertEqual(self.records(release, ns), {1: "deployed"})
+        env.wait_for(lambda: env.cluster_ready(release, ns), what="Ready")
+        # The Secrets written before the kill were kept.
+        self.assertIn(release + "-cloud-credentials", env.names("Secret", ns))
+        self.assertEqual(self.metric(
+            'capi_bridge_helm_recoveries_total{from="pending-install"}'), 1)
+        self.assertIn('msg="release recovered"', env.log())
+
+    def test_bridge_killed_mid_resize_then_resize_recovers(self):
+        env = self.env
+        spec, release, ns = self.created(2, "resized")
+        env.wait_for(lambda: env.cluster_ready(release, ns), what="Ready")
+        spec.node_groups[1].node_count = 3
+
+        def resize():
+            return env.stub.ResizeCluster(driver_pb2.ResizeClusterRequest(
+                spec=spec, node_group="default-worker"), timeout=120)
+        self.hold("PATCH", "machinedeployments")
+        first = self.in_background(resize)
+        self.kill_bridge_mid_apply(release, ns, "pending-upgrade")
+        first["thread"].join(10)
+
+        reply = self.retry_until_recovered(resize, "pending-upgrade")
+        self.assertEqual(reply.recovery,
+                         "release %s was left pending-upgrade at revision 2 "
+                         "by an interrupted helm; rolled back to revision 1"
+                         % release)
+        history = self.records(release, ns)
+        self.assertEqual(history[max(history)], "deployed")
+        self.assertNotIn("pending-upgrade",
+                         [history[r] for r in history if r > 2])
+        workers = "capi.stackhpc.com/node-group=default-worker"
+        env.wait_for(lambda: [md["spec"]["replicas"] for md in env.objects(
+            "MachineDeployment", ns, workers)] == [3], what="3 replicas")
+        self.assertEqual(self.metric(
+            'capi_bridge_helm_recoveries_total{from="pending-upgrade"}'), 1)
+
+    def test_helm_killed_at_its_deadline_leaves_nothing_pending(self):
+        env = self.env
+        spec, release, ns = self.created(3, "slow")
+        spec.node_groups[1].node_count = 3
+        self.hold("PATCH", "machinedeployments")
+        started = time.monotonic()
+        with self.assertRaises(grpc.RpcError) as killed:
+            env.stub.ResizeCluster(driver_pb2.ResizeClusterRequest(
+                spec=spec, node_group="default-worker"), timeout=120)
+        self.assertGreaterEqual(time.monotonic() - started, RUN_BOUND - 1)
+        self.assertEqual(killed.exception.code(),
+                         grpc.StatusCode.DEADLINE_EXCEEDED)
+        self.assertIn("rolled back to revision 1", killed.exception.details())
+        self.assertIn("retry", killed.exception.details())
+        history = self.records(release, ns)
+        self.assertEqual(history[max(history)], "deployed")
+        # The next verb applies at once: nothing is left to recover.
+        env.fault(clear=True)
+        reply = env.stub.ResizeCluster(driver_pb2.ResizeClusterRequest(
+            spec=spec, node_group="default-worker"), timeout=120)
+        self.assertEqual(reply.recovery, "")
+        self.assertEqual(self.records(release, ns)[max(history) + 1],
+                         "deployed")
+
+
+if __name__ == "__main__":
+    unittest.main()
