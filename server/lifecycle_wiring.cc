@@ -46,6 +46,7 @@ absl::StatusOr<Lifecycle> BuildLifecycle(const config::BridgeConfig& config,
   options.chart.name = config.chart.name;
   options.helm_timeout = absl::Seconds(config.helm.timeout_seconds);
   options.deletion_poll_interval = absl::Seconds(m.deletion_poll_seconds);
+  options.leases.duration = absl::Seconds(m.lease_duration_seconds);
   out.clusters = std::make_unique<service::ClusterService>(
       render, out.kube.get(), out.helm.get(), options,
       service::SystemRandomBytes());

@@ -364,6 +364,8 @@ absl::StatusOr<BridgeConfig> ParseConfig(const std::string& yaml_text,
   management.Int("max_attempts", 1, 20, &config.management.max_attempts);
   management.Int("deletion_poll_seconds", 1, 3600,
                  &config.management.deletion_poll_seconds);
+  management.Int("lease_duration_seconds", 3, 3600,
+                 &config.management.lease_duration_seconds);
   management.CheckUnknown();
   Section helm = top.Child("helm");
   helm.String("binary", &config.helm.binary);

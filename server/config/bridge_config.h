@@ -43,6 +43,9 @@ struct ManagementConfig {
   // How often a deleted cluster is checked for its Cluster object being
   // gone, after which its Secrets are removed.
   int deletion_poll_seconds = 10;
+  // A verb holds its cluster's Lease; a replica that dies mid-verb blocks
+  // the cluster this long at most.
+  int lease_duration_seconds = 30;
 };
 
 // The helm binary and how the bridge runs it.

@@ -5,6 +5,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "server/util/kube_time.h"
 
 namespace capi_bridge::helm {
 namespace {
@@ -52,16 +53,6 @@ std::string Gzip(const std::string& data) {
   return out;
 }
 
-absl::Time ParseRfc3339(const std::string& text) {
-  absl::Time when;
-  std::string error;
-  if (text.empty() ||
-      !absl::ParseTime(absl::RFC3339_full, text, &when, &error)) {
-    return absl::InfinitePast();
-  }
-  return when;
-}
-
 // See ReleaseRecord::updated.
 absl::Time UpdatedAt(const nlohmann::json& secret,
                      const nlohmann::json& release, const std::string& status) {
@@ -71,12 +62,12 @@ absl::Time UpdatedAt(const nlohmann::json& secret,
   if (absl::SimpleAtoi(modified, &seconds) && seconds > 0) {
     return absl::FromUnixSeconds(seconds);
   }
-  absl::Time when = ParseRfc3339(release.value(
+  absl::Time when = util::ParseKubeTime(release.value(
       status == "uninstalling" ? "/info/deleted"_json_pointer
                                : "/info/last_deployed"_json_pointer,
       ""));
   if (when != absl::InfinitePast()) return when;
-  return ParseRfc3339(
+  return util::ParseKubeTime(
       secret.value("/metadata/creationTimestamp"_json_pointer, ""));
 }
 

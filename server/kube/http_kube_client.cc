@@ -599,6 +599,30 @@ absl::StatusOr<json> HttpKubeClient::Apply(const ResourceType& type,
   return SendJson(request);
 }
 
+absl::StatusOr<json> HttpKubeClient::Create(const ResourceType& type,
+                                            const json& object) {
+  Request request;
+  request.method = "POST";
+  request.path =
+      ResourcePath(type, object.at("metadata").value("namespace", ""), "");
+  request.content_type = "application/json";
+  request.body = object.dump();
+  request.create = true;
+  return SendJson(request);
+}
+
+absl::StatusOr<json> HttpKubeClient::Replace(const ResourceType& type,
+                                             const json& object) {
+  Request request;
+  request.method = "PUT";
+  const json& meta = object.at("metadata");
+  request.path =
+      ResourcePath(type, meta.value("namespace", ""), meta.value("name", ""));
+  request.content_type = "application/json";
+  request.body = object.dump();
+  return SendJson(request);
+}
+
 absl::Status HttpKubeClient::Delete(const ResourceType& type,
                                     const std::string& ns,
                                     const std::string& name) {

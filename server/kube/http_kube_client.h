@@ -60,6 +60,10 @@ class HttpKubeClient final : public KubeClient {
   absl::StatusOr<nlohmann::json> Apply(
       const ResourceType& type, const nlohmann::json& object,
       const std::string& field_manager) override;
+  absl::StatusOr<nlohmann::json> Create(const ResourceType& type,
+                                        const nlohmann::json& object) override;
+  absl::StatusOr<nlohmann::json> Replace(const ResourceType& type,
+                                         const nlohmann::json& object) override;
   absl::Status Delete(const ResourceType& type, const std::string& ns,
                       const std::string& name) override;
   absl::Status DeleteCollection(const ResourceType& type, const std::string& ns,

@@ -24,4 +24,6 @@ const ResourceType kManifests{"addons.stackhpc.com", "v1alpha1", "manifests",
 const ResourceType kHelmChartProxy{"addons.cluster.x-k8s.io", "v1alpha1",
                                    "helmchartproxies", "HelmChartProxy", true};
 
+const ResourceType kLease{"coordination.k8s.io", "v1", "leases", "Lease", true};
+
 }  // namespace capi_bridge::kube::kinds

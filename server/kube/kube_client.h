@@ -46,6 +46,8 @@ extern const ResourceType kHelmRelease;
 extern const ResourceType kManifests;
 // Cluster API addon provider's; the CRD may not be installed.
 extern const ResourceType kHelmChartProxy;
+// coordination.k8s.io/v1: the per-cluster operation Lease.
+extern const ResourceType kLease;
 }  // namespace kinds
 
 struct WatchEvent {
@@ -82,6 +84,18 @@ class KubeClient {
   virtual absl::StatusOr<nlohmann::json> Apply(
       const ResourceType& type, const nlohmann::json& object,
       const std::string& field_manager) = 0;
+
+  // Creates `object` (it names itself); ALREADY_EXISTS when an object of
+  // that name exists. Returns the object as stored.
+  virtual absl::StatusOr<nlohmann::json> Create(
+      const ResourceType& type, const nlohmann::json& object) = 0;
+
+  // Replaces the object `object` names (PUT). With
+  // `metadata.resourceVersion` set, only that version is replaced: ABORTED
+  // when the object changed since (optimistic concurrency). Returns the
+  // object as stored.
+  virtual absl::StatusOr<nlohmann::json> Replace(
+      const ResourceType& type, const nlohmann::json& object) = 0;
 
   // Deletes one object (NOT_FOUND when absent). Objects with finalizers
   // linger until their controllers release them.

@@ -12,6 +12,8 @@
 #include "server/service/cluster_objects.h"
 #include "server/service/immutable_values.h"
 #include "server/service/upgrade_rules.h"
+#include "server/status/capi_records.h"
+#include "server/util/kube_time.h"
 
 namespace capi_bridge::service {
 namespace {
@@ -111,7 +113,24 @@ ClusterService::ClusterService(const RenderService* render,
       helm_(helm),
       options_(std::move(options)),
       random_bytes_(std::move(random_bytes)),
+      leases_(options_.leases.duration > absl::ZeroDuration()
+                  ? std::make_unique<ClusterLeases>(kube, options_.leases)
+                  : nullptr),
       reaper_(kube, options_.deletion_poll_interval) {}
+
+absl::StatusOr<std::unique_ptr<ClusterLeases::Held>> ClusterService::TakeLease(
+    const std::string& ns, const std::string& uuid, const char* verb,
+    bool create_namespace) {
+  if (leases_ == nullptr) return std::unique_ptr<ClusterLeases::Held>();
+  auto held = leases_->Acquire(ns, uuid, verb);
+  if (absl::IsNotFound(held.status()) && create_namespace) {
+    auto applied = kube_->Apply(kube::kinds::kNamespace, NamespaceObject(ns),
+                                options_.field_manager);
+    if (!applied.ok()) return applied.status();
+    held = leases_->Acquire(ns, uuid, verb);
+  }
+  return held;
+}
 
 absl::StatusOr<std::string> ClusterService::ExistingReleaseOf(
     const v1::ClusterSpec& spec, const std::string& ns) {
@@ -191,8 +210,35 @@ absl::StatusOr<std::string> ClusterService::RecoverPending(
   return what;
 }
 
+void ClusterService::MarkOperationStarted(const std::string& release,
+                                          const std::string& ns,
+                                          absl::Time started) {
+  // A PUT of the Cluster as read, with one more annotation: it never
+  // creates a Cluster, and a concurrent change (CAPI's status) conflicts
+  // instead of being overwritten.
+  absl::Status last;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    auto cluster = kube_->Get(kube::kinds::kCluster, ns, release);
+    if (absl::IsNotFound(cluster.status())) return;  // not rendered yet
+    if (!cluster.ok()) {
+      last = cluster.status();
+      break;
+    }
+    (*cluster)["metadata"]["annotations"][status::kOperationStartedAnnotation] =
+        absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", started, absl::UTCTimeZone());
+    auto written = kube_->Replace(kube::kinds::kCluster, *cluster);
+    if (written.ok() || absl::IsNotFound(written.status())) return;
+    last = written.status();
+    if (!absl::IsAborted(last)) break;
+  }
+  // Status falls back to this process's memory (OperationTimes).
+  log::Warn("recording the operation's start on the Cluster failed",
+            {{"namespace", ns}, {"error", std::string(last.message())}});
+}
+
 absl::StatusOr<v1::OperationResponse> ClusterService::Apply(ApplyPlan plan) {
   const v1::ClusterSpec& spec = plan.spec;
+  const absl::Time started = absl::Now();
   if (absl::Status status = RequireUuid(spec); !status.ok()) return status;
   auto guard = locks_.TryAcquire(spec.cluster().uuid(), plan.verb);
   if (!guard.ok()) return guard.status();
@@ -210,6 +256,10 @@ absl::StatusOr<v1::OperationResponse> ClusterService::Apply(ApplyPlan plan) {
   auto rendered = render_->RenderRelease(spec, release);
   if (!rendered.ok()) return rendered.status();
   const std::string ns = rendered->namespace_name;
+  // From here on other replicas wait for this verb (ABORTED); a create
+  // without a release name looks for one only once it holds the Lease.
+  auto lease = TakeLease(ns, spec.cluster().uuid(), plan.verb, true);
+  if (!lease.ok()) return lease.status();
   if (generated) {
     // A create whose reply was lost left Secrets naming the release: reuse
     // it rather than starting a second cluster.
@@ -287,7 +337,7 @@ absl::StatusOr<v1::OperationResponse> ClusterService::Apply(ApplyPlan plan) {
   response.set_recovery(*recovery);
   AddWarnings(rendered->warnings, response.mutable_warnings());
   if (options_.operation_times != nullptr) {
-    options_.operation_times->Record(spec.cluster().uuid(), absl::Now());
+    options_.operation_times->Record(spec.cluster().uuid(), started);
   }
   const bool unchanged = deployed.has_value() &&
                          deployed->status == "deployed" &&
@@ -297,6 +347,7 @@ absl::StatusOr<v1::OperationResponse> ClusterService::Apply(ApplyPlan plan) {
     log::Info("values unchanged, helm not run",
               {{"namespace", ns}, {"chart_version", chart_version}});
     response.set_unchanged(true);
+    MarkOperationStarted(release, ns, started);
     return response;
   }
   helm::UpgradeRequest upgrade;
@@ -319,6 +370,7 @@ absl::StatusOr<v1::OperationResponse> ClusterService::Apply(ApplyPlan plan) {
                                 {"chart_version", chart_version},
                                 {"revision", result->revision},
                                 {"helm_status", result->status}});
+  MarkOperationStarted(release, ns, started);
   return response;
 }
 
@@ -460,6 +512,8 @@ absl::StatusOr<v1::OperationResponse> ClusterService::Delete(
   auto guard = locks_.TryAcquire(spec.cluster().uuid(), "DeleteCluster");
   if (!guard.ok()) return guard.status();
   const std::string ns = render_->NamespaceOf(spec);
+  auto lease = TakeLease(ns, spec.cluster().uuid(), "DeleteCluster", false);
+  if (!lease.ok() && !absl::IsNotFound(lease.status())) return lease.status();
   std::string release = spec.cluster().stack_id();
   if (release.empty()) {
     auto existing = ExistingReleaseOf(spec, ns);
@@ -552,6 +606,8 @@ absl::StatusOr<v1::OperationResponse> ClusterService::RotateCredential(
   auto guard = locks_.TryAcquire(spec.cluster().uuid(), "RotateCredential");
   if (!guard.ok()) return guard.status();
   const std::string ns = render_->NamespaceOf(spec);
+  auto lease = TakeLease(ns, spec.cluster().uuid(), "RotateCredential", false);
+  if (!lease.ok() && !absl::IsNotFound(lease.status())) return lease.status();
   const std::string release = spec.cluster().stack_id();
   auto current = kube_->Get(kube::kinds::kSecret, ns,
                             render::CloudCredentialsSecretName(release));

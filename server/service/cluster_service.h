@@ -7,8 +7,9 @@
 // apply, then runs `helm upgrade --install`, or skips helm when the
 // rendered values and chart version equal those of the deployed release.
 // Every verb is idempotent. One verb per cluster at a time (ABORTED for a
-// second); different clusters proceed in parallel, helm runs bounded by
-// the HelmRunner.
+// second, from this process or, through a per-cluster Lease in the
+// management cluster, from any replica); different clusters proceed in
+// parallel, helm runs bounded by the HelmRunner.
 //
 // Thread-safe. `render`, `kube` and `helm` must outlive the service.
 #ifndef CAPI_BRIDGE_SERVER_SERVICE_CLUSTER_SERVICE_H_
@@ -25,6 +26,7 @@
 #include "server/helm/pending_release.h"
 #include "server/helm/release_record.h"
 #include "server/kube/kube_client.h"
+#include "server/service/cluster_leases.h"
 #include "server/service/deletion_reaper.h"
 #include "server/service/operation_locks.h"
 #include "server/service/operation_times.h"
@@ -44,6 +46,9 @@ struct LifecycleOptions {
   absl::Duration deletion_poll_interval = absl::Seconds(10);
   // Where verbs record when they ran (status timeouts); may be null.
   OperationTimes* operation_times = nullptr;
+  // Per-cluster Leases shared by every replica (cluster_leases.h); a zero
+  // duration serialises verbs within this process only.
+  LeaseOptions leases;
 };
 
 class ClusterService {
@@ -95,6 +100,11 @@ class ClusterService {
   };
 
   absl::StatusOr<v1::OperationResponse> Apply(ApplyPlan plan);
+  // The cluster's Lease for `verb` (null when Leases are off). A missing
+  // namespace is created first when `create_namespace`, else NOT_FOUND.
+  absl::StatusOr<std::unique_ptr<ClusterLeases::Held>> TakeLease(
+      const std::string& ns, const std::string& uuid, const char* verb,
+      bool create_namespace);
   absl::StatusOr<std::string> ExistingReleaseOf(const v1::ClusterSpec& spec,
                                                 const std::string& ns);
   // Every stored revision of the release (unreadable ones skipped).
@@ -107,6 +117,11 @@ class ClusterService {
   absl::StatusOr<std::string> RecoverPending(
       const std::string& release, const std::string& ns, bool deleting,
       absl::Duration stale_after, std::vector<helm::ReleaseRecord>* history);
+  // Writes when the verb started on the release's CAPI Cluster (the
+  // operation-started annotation status reads); a Cluster not yet there is
+  // left alone, a failure is logged.
+  void MarkOperationStarted(const std::string& release, const std::string& ns,
+                            absl::Time started);
   // After helm was killed at its deadline: recovers what it left pending
   // and returns DEADLINE_EXCEEDED saying so.
   absl::Status AfterKilledHelm(const std::string& release,
@@ -121,6 +136,7 @@ class ClusterService {
   LifecycleOptions options_;
   std::function<std::string(size_t)> random_bytes_;
   OperationLocks locks_;
+  std::unique_ptr<ClusterLeases> leases_;  // null: Leases off
   DeletionReaper reaper_;
   stats::LabelledCounter recoveries_;
 };

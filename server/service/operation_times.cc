@@ -13,6 +13,12 @@ absl::Time OperationTimes::Since(const std::string& cluster_uuid) const {
   return it == times_.end() ? started_ : it->second;
 }
 
+absl::Time OperationTimes::Recorded(const std::string& cluster_uuid) const {
+  absl::MutexLock lock(&mu_);
+  auto it = times_.find(cluster_uuid);
+  return it == times_.end() ? absl::InfinitePast() : it->second;
+}
+
 void OperationTimes::Forget(const std::string& cluster_uuid) {
   absl::MutexLock lock(&mu_);
   times_.erase(cluster_uuid);

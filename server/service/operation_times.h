@@ -1,7 +1,11 @@
-// OperationTimes: when the last lifecycle verb ran for each cluster, so
-// status can tell an update that is slow from one that is stuck. In memory:
-// after a restart the bridge's start time stands in, so a timeout can fire
-// later than it would have, never earlier. Thread-safe.
+// OperationTimes: when this process last ran a lifecycle verb for each
+// cluster. Status prefers what the management cluster records (the
+// operation-started annotation on the CAPI Cluster, its deletion time),
+// which every replica and restart sees alike; this is the fallback for a
+// cluster without those (adopted and not yet touched, or the annotation
+// could not be written), and the bridge's start time stands in when this
+// process has not seen the cluster either, so a timeout can fire later
+// than it would have, never earlier. Thread-safe.
 #ifndef CAPI_BRIDGE_SERVER_SERVICE_OPERATION_TIMES_H_
 #define CAPI_BRIDGE_SERVER_SERVICE_OPERATION_TIMES_H_
 
@@ -21,6 +25,8 @@ class OperationTimes {
   void Record(const std::string& cluster_uuid, absl::Time when);
   // The last Record for the cluster, else when the bridge started.
   absl::Time Since(const std::string& cluster_uuid) const;
+  // The last Record for the cluster, else InfinitePast.
+  absl::Time Recorded(const std::string& cluster_uuid) const;
   void Forget(const std::string& cluster_uuid);
 
  private:

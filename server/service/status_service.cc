@@ -82,6 +82,18 @@ absl::StatusOr<status::ClusterObjects> StatusService::ReadDirect(
   return scratch.Snapshot(ns, release).objects;
 }
 
+absl::Time StatusService::OperationStarted(absl::Time recorded_in_cluster,
+                                           const std::string& uuid) const {
+  // The management cluster's record is the same for every replica; this
+  // process's own, when later, covers a record that could not be written.
+  absl::Time here = times_->Recorded(uuid);
+  if (recorded_in_cluster == absl::InfinitePast() &&
+      here == absl::InfinitePast()) {
+    return times_->Since(uuid);  // the bridge's start
+  }
+  return std::max(recorded_in_cluster, here);
+}
+
 absl::StatusOr<v1::ClusterStatus> StatusService::Evaluate(
     const v1::GetClusterStatusRequest& request, uint64_t* version) {
   const v1::ClusterSpec& spec = request.spec();
@@ -132,11 +144,17 @@ absl::StatusOr<v1::ClusterStatus> StatusService::Evaluate(
       break;
     case v1::UPDATE_IN_PROGRESS:
       input.timeout = options_.update_timeout;
-      input.operation_started = times_->Since(uuid);
+      input.operation_started =
+          OperationStarted(objects.cluster ? objects.cluster->operation_started
+                                           : absl::InfinitePast(),
+                           uuid);
       break;
     case v1::DELETE_IN_PROGRESS:
       input.timeout = options_.delete_timeout;
-      input.operation_started = times_->Since(uuid);
+      input.operation_started =
+          OperationStarted(objects.cluster ? objects.cluster->meta.deleted
+                                           : absl::InfinitePast(),
+                           uuid);
       break;
     default:
       break;

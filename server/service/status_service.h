@@ -73,6 +73,10 @@ class StatusService {
   kube::KubeClient* kube_;
   const status::ObjectStore* store_;
   const kube::WatchCache* cache_;
+  // When the operation Magnum waits for started: see OperationTimes.
+  absl::Time OperationStarted(absl::Time recorded_in_cluster,
+                              const std::string& uuid) const;
+
   const OperationTimes* times_;
   StatusOptions options_;
   std::function<absl::Time()> now_;

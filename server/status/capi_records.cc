@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "server/util/kube_time.h"
+
 namespace capi_bridge::status {
 namespace {
 
@@ -44,12 +46,8 @@ bool FillMeta(const json& object, std::initializer_list<const char*> labels,
     meta->cluster = Text(Child(object, "spec"), "clusterName");
   }
   meta->deleting = !Text(m, "deletionTimestamp").empty();
-  std::string created = Text(m, "creationTimestamp");
-  absl::Time when;
-  std::string error;
-  if (absl::ParseTime(absl::RFC3339_full, created, &when, &error)) {
-    meta->created = when;
-  }
+  meta->created = util::ParseKubeTime(Text(m, "creationTimestamp"));
+  meta->deleted = util::ParseKubeTime(Text(m, "deletionTimestamp"));
   return !meta->cluster.empty();
 }
 
@@ -71,14 +69,13 @@ std::vector<Condition> Conditions(const json& status, bool only_not_true) {
     condition.is_true = state == "True";
     condition.unknown = state == "Unknown";
     if (condition.type.empty()) continue;
-    if (condition.is_true &&
-        (only_not_true || !KeepWhenTrue(condition.type))) {
+    if (condition.is_true && (only_not_true || !KeepWhenTrue(condition.type))) {
       continue;
     }
     if (!condition.is_true) {
-      condition.detail = std::make_shared<const ConditionDetail>(
-          ConditionDetail{Text(c, "severity"), Text(c, "reason"),
-                          Text(c, "message")});
+      condition.detail =
+          std::make_shared<const ConditionDetail>(ConditionDetail{
+              Text(c, "severity"), Text(c, "reason"), Text(c, "message")});
     }
     out.push_back(std::move(condition));
   }
@@ -120,6 +117,9 @@ std::optional<ClusterRecord> ProjectCluster(const json& object) {
   FillMeta(object, {}, &r.meta);
   if (r.meta.name.empty()) return std::nullopt;
   r.meta.cluster = r.meta.name;
+  r.operation_started =
+      util::ParseKubeTime(Text(Child(Child(object, "metadata"), "annotations"),
+                               kOperationStartedAnnotation));
   const json& endpoint = Child(Child(object, "spec"), "controlPlaneEndpoint");
   r.endpoint_host = Text(endpoint, "host");
   r.endpoint_port = Int(endpoint, "port");

@@ -49,10 +49,18 @@ struct RecordMeta {
   std::string cluster;  // the CAPI cluster (release) it belongs to
   bool deleting = false;
   absl::Time created = absl::InfinitePast();
+  absl::Time deleted = absl::InfinitePast();  // deletionTimestamp
 };
+
+// The annotation a lifecycle verb writes on the CAPI Cluster when it has
+// applied (RFC 3339): when the operation Magnum waits for started, the
+// same for every replica and after every restart.
+inline constexpr char kOperationStartedAnnotation[] =
+    "capi-bridge.magnum.openstack.org/operation-started";
 
 struct ClusterRecord {
   RecordMeta meta;
+  absl::Time operation_started = absl::InfinitePast();  // the annotation
   std::string endpoint_host;
   int endpoint_port = 0;
   std::string phase;

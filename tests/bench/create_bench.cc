@@ -78,6 +78,14 @@ class TimedKube final : public KubeClient {
                              const std::string& manager) override {
     return meter_->Time([&] { return inner_->Apply(t, object, manager); });
   }
+  absl::StatusOr<json> Create(const ResourceType& t,
+                              const json& object) override {
+    return meter_->Time([&] { return inner_->Create(t, object); });
+  }
+  absl::StatusOr<json> Replace(const ResourceType& t,
+                               const json& object) override {
+    return meter_->Time([&] { return inner_->Replace(t, object); });
+  }
   absl::Status Delete(const ResourceType& t, const std::string& ns,
                       const std::string& name) override {
     return meter_->Time([&] { return inner_->Delete(t, ns, name); });

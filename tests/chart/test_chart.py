@@ -356,6 +356,12 @@ class RbacCoverageTest(unittest.TestCase):
                                 "deletecollection"]))
         self.assertTrue(allows(self.watch, "", "namespaces",
                                ["get", "create", "patch"]))
+        # The per-cluster Lease: taken, renewed and released by PUT.
+        self.assertTrue(allows(self.project, "coordination.k8s.io", "leases",
+                               ["get", "create", "update"]))
+        # The operation-started annotation: a PUT of the Cluster.
+        self.assertTrue(allows(self.project, "cluster.x-k8s.io", "clusters",
+                               ["get", "update"]))
         for group, resource in WATCHED:
             self.assertTrue(allows(self.watch, group, resource,
                                    ["get", "list", "watch"]))

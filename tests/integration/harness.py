@@ -90,11 +90,12 @@ class Environment:
 
     def __init__(self, step_seconds=0.2, chart_versions=("0.27.0",),
                  extra_config="", oci=False, helm=HELM, helm_timeout=60,
-                 kill_grace=30):
+                 kill_grace=30, management_config=""):
         """`oci`: the bridge takes the chart from the simulator's OCI
         registry instead of its HTTP chart repository. `helm`: the helm
         binary the bridge runs; `helm_timeout` and `kill_grace` its
-        helm.timeout_seconds and helm.kill_grace_seconds."""
+        helm.timeout_seconds and helm.kill_grace_seconds;
+        `management_config`: more lines of the management section."""
         self.tmp = tempfile.TemporaryDirectory(prefix="bridge-it-")
         self.dir = self.tmp.name
         charts = os.path.join(self.dir, "charts")
@@ -108,13 +109,13 @@ class Environment:
                     "chart:\n%s"
                     "management:\n  kubeconfig: %s\n"
                     "  deletion_poll_seconds: 1\n"
-                    "  max_attempts: 4\n"
+                    "  max_attempts: 4\n%s"
                     "helm:\n  binary: %s\n  cache_dir: %s\n  "
                     "timeout_seconds: %d\n  kill_grace_seconds: %d\n%s" % (
                         ("  repo: \"\"\n  name: %s/openstack-cluster\n" %
                          self.sim.oci_url) if oci else
                         "  repo: %s\n" % self.sim.chart_url,
-                        self.sim.kubeconfig, helm,
+                        self.sim.kubeconfig, management_config, helm,
                         os.path.join(self.dir, "cache"), helm_timeout,
                         kill_grace, extra_config))
         # The server's log goes to a file: a pipe nobody drains would block
@@ -122,6 +123,7 @@ class Environment:
         self.log_path = os.path.join(self.dir, "server.log")
         open(self.log_path, "w").close()
         self.ops_url = ""
+        self.replicas = []
         self.start_server(ops="ops_listen:" in extra_config)
 
     def start_server(self, ops=False):
@@ -145,6 +147,21 @@ class Environment:
         self.channel = grpc.insecure_channel(self.address)
         self.stub = driver_pb2_grpc.ClusterDriverStub(self.channel)
 
+    def replica(self):
+        """Another bridge on the same config and management cluster (a
+        second replica); returns its stub. Stopped by close()."""
+        with open(self.log_path, "a") as log:
+            process = subprocess.Popen(
+                [SERVER, "--config", self.config_path],
+                stdout=subprocess.PIPE, stderr=log, text=True)
+        match = re.search(r"listening on (\S+)", process.stdout.readline())
+        if not match:
+            process.kill()
+            raise RuntimeError("replica did not start: %s" % self.log())
+        channel = grpc.insecure_channel(match.group(1))
+        self.replicas.append((process, channel))
+        return driver_pb2_grpc.ClusterDriverStub(channel)
+
     def kill_server(self):
         """kill -9 of the bridge, as a node failure or OOM kill does."""
         self.channel.close()
@@ -153,6 +170,11 @@ class Environment:
         self.server.stdout.close()
 
     def close(self):
+        for process, channel in self.replicas:
+            channel.close()
+            process.terminate()
+            process.wait(timeout=20)
+            process.stdout.close()
         self.channel.close()
         self.server.terminate()
         try:

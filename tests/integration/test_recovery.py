@@ -8,6 +8,7 @@ production does, and check that the next verb recovers the release and
 says so, and that nothing of the killed helm runs on.
 """
 
+import datetime
 import os
 import re
 import threading
@@ -17,11 +18,15 @@ import urllib.request
 
 from tests.integration.harness import (Environment, credential, driver_pb2,
                                        example_spec, grpc)
+from tests.integration.test_status import StatusCalls, status_name
 
 # helm.timeout_seconds + helm.kill_grace_seconds: a pending mark older than
 # this was left by a helm that no longer runs.
 HELM_TIMEOUT, KILL_GRACE = 10, 2
 RUN_BOUND = HELM_TIMEOUT + KILL_GRACE
+# management.lease_duration_seconds: the killed bridge's Lease is free this
+# long after its last renewal.
+LEASE = 3
 
 
 def children_of(pid):
@@ -53,9 +58,10 @@ def alive(pid):
 class RecoveryTest(unittest.TestCase):
 
     def setUp(self):
-        self.env = Environment(helm_timeout=HELM_TIMEOUT,
-                               kill_grace=KILL_GRACE,
-                               extra_config="ops_listen: 127.0.0.1:0\n")
+        self.env = Environment(
+            helm_timeout=HELM_TIMEOUT, kill_grace=KILL_GRACE,
+            extra_config="ops_listen: 127.0.0.1:0\n",
+            management_config="  lease_duration_seconds: %d\n" % LEASE)
 
     def tearDown(self):
         self.env.fault(clear=True)
@@ -124,8 +130,17 @@ class RecoveryTest(unittest.TestCase):
         env.start_server(ops=True)
 
     def retry_until_recovered(self, call, status):
-        """The first retry finds the mark too young and says when it may be
-        recovered; once that time has passed the retry recovers it."""
+        """The first retry finds the killed bridge's Lease, still held; once
+        that has expired, the next finds helm's mark too young and says
+        when it may be recovered; once that time has passed the retry
+        recovers it."""
+        with self.assertRaises(grpc.RpcError) as leased:
+            call()
+        self.assertEqual(leased.exception.code(), grpc.StatusCode.ABORTED)
+        self.assertRegex(leased.exception.details(),
+                         r"is busy: \w+ by bridge replica \S+ has held its "
+                         r"Lease capi-bridge-")
+        time.sleep(LEASE + 0.5)
         with self.assertRaises(grpc.RpcError) as young:
             call()
         self.assertEqual(young.exception.code(), grpc.StatusCode.ABORTED)
@@ -215,6 +230,54 @@ class RecoveryTest(unittest.TestCase):
         self.assertEqual(reply.recovery, "")
         self.assertEqual(self.records(release, ns)[max(history) + 1],
                          "deployed")
+
+
+class TimeoutsAcrossRestartsTest(StatusCalls, unittest.TestCase):
+    """Status timeouts count from what the management cluster records, so
+    a restarted (or another) bridge computes the same deadline."""
+
+    environment = {"extra_config": "status:\n  delete_timeout_minutes: 1\n"}
+
+    def test_delete_timeout_counts_from_the_clusters_deletion(self):
+        env = self.env
+        spec, ns = self.create(21, "stuck")
+        self.wait_status(spec, "CREATE_IN_PROGRESS", "CREATE_COMPLETE")
+        release = spec.cluster.stack_id
+        env.fault(capi={"block_deletion": release})
+        deleted_at = time.monotonic()
+        env.stub.DeleteCluster(driver_pb2.DeleteClusterRequest(spec=spec),
+                               timeout=60)
+        time.sleep(10)
+        # A bridge that knows nothing of the delete: it counts from the
+        # Cluster's deletionTimestamp, not from its own start.
+        env.kill_server()
+        env.start_server()
+        during = self.get(spec, "DELETE_IN_PROGRESS")
+        self.assertEqual(status_name(during.status), "DELETE_IN_PROGRESS")
+        time.sleep(max(0, deleted_at + 62 - time.monotonic()))
+        failed = self.get(spec, "DELETE_IN_PROGRESS")
+        self.assertEqual(status_name(failed.status), "DELETE_FAILED",
+                         failed.status_reason)
+        env.fault(capi={"block_deletion": None})
+
+    def test_a_verb_records_its_start_on_the_cluster(self):
+        env = self.env
+        spec, ns = self.create(22, "marked")
+        self.wait_status(spec, "CREATE_IN_PROGRESS", "CREATE_COMPLETE")
+        spec.node_groups[1].node_count = 3
+        before = time.time()
+        env.stub.ResizeCluster(driver_pb2.ResizeClusterRequest(
+            spec=spec, node_group="default-worker"), timeout=60)
+        after = time.time()
+        cluster = [c for c in env.objects("Cluster", ns)
+                   if c["metadata"]["name"] == spec.cluster.stack_id][0]
+        stamp = cluster["metadata"]["annotations"][
+            "capi-bridge.magnum.openstack.org/operation-started"]
+        started = datetime.datetime.strptime(
+            stamp, "%Y-%m-%dT%H:%M:%SZ").replace(
+                tzinfo=datetime.timezone.utc).timestamp()
+        self.assertGreaterEqual(started, int(before))
+        self.assertLessEqual(started, after)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ RESOURCES = [
     _r("apps", "v1", "Deployment", "deployments", status=True,
        short_names=["deploy"]),
     _r("rbac.authorization.k8s.io", "v1", "Role", "roles"),
+    _r("coordination.k8s.io", "v1", "Lease", "leases"),
     _r("rbac.authorization.k8s.io", "v1", "RoleBinding", "rolebindings"),
     _r(CAPI, "v1beta1", "Cluster", "clusters", status=True, short_names=["cl"]),
     _r(CAPI, "v1beta1", "MachineDeployment", "machinedeployments",

@@ -371,6 +371,8 @@ class Store:
                     base64.b64decode(v, validate=True)
                 except Exception:
                     causes.append("data[%s]: Invalid value: not base64" % k)
+        if resource.kind == "Lease":
+            causes.extend(_lease_problems(obj.get("spec") or {}))
         if causes:
             raise ApiError(422, "Invalid", '%s "%s" is invalid: %s' % (
                 resource.kind, name, "; ".join(causes)),
@@ -714,6 +716,33 @@ class Store:
             raise ApiError(410, "Expired", "too old resource version: %d (%d)"
                            % (revision, self.oldest_revision - 1))
         return [e for e in self.events if e[0] > revision]
+
+
+# metav1.MicroTime as the API server reads it (RFC 3339, microseconds).
+MICRO_TIME = re.compile(
+    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$")
+
+
+def _lease_problems(spec):
+    """coordination.k8s.io/v1 Lease validation, as the API server does."""
+    causes = []
+    duration = spec.get("leaseDurationSeconds")
+    if duration is not None and (not isinstance(duration, int) or
+                                 duration <= 0):
+        causes.append("spec.leaseDurationSeconds: Invalid value: %r: must be "
+                      "greater than 0" % (duration,))
+    transitions = spec.get("leaseTransitions")
+    if transitions is not None and (not isinstance(transitions, int) or
+                                    transitions < 0):
+        causes.append("spec.leaseTransitions: Invalid value: %r: must be "
+                      "greater than or equal to 0" % (transitions,))
+    for field in ("acquireTime", "renewTime"):
+        value = spec.get(field)
+        if value is not None and not (isinstance(value, str) and
+                                      MICRO_TIME.match(value)):
+            causes.append("spec.%s: Invalid value: %r: not a MicroTime" %
+                          (field, value))
+    return causes
 
 
 def _without_nulls(value):

@@ -81,6 +81,30 @@ class SimulatorTest(unittest.TestCase):
             "name": "s2", "labels": {"x": "y" * 64}}})
         self.assertEqual(code, 422)
 
+    def test_leases_take_turns_by_resource_version(self):
+        leases = "/apis/coordination.k8s.io/v1/namespaces/demo/leases"
+        lease = {"metadata": {"name": "l1"},
+                 "spec": {"holderIdentity": "a", "leaseDurationSeconds": 30,
+                          "renewTime": "2026-11-27T12:00:00.000000Z"}}
+        code, created = self.call("POST", leases, lease)
+        self.assertEqual(code, 201)
+        self.assertEqual(created["apiVersion"], "coordination.k8s.io/v1")
+        code, body = self.call("POST", leases, lease)
+        self.assertEqual((code, body["reason"]), (409, "AlreadyExists"))
+        # Two takers read the same version; the second write conflicts.
+        taken = dict(created, spec=dict(created["spec"], holderIdentity="b"))
+        code, _ = self.call("PUT", leases + "/l1", taken)
+        self.assertEqual(code, 200)
+        taken["spec"]["holderIdentity"] = "c"
+        code, body = self.call("PUT", leases + "/l1", taken)
+        self.assertEqual((code, body["reason"]), (409, "Conflict"))
+        bad = {"metadata": {"name": "l2"},
+               "spec": {"leaseDurationSeconds": 0, "renewTime": "noon"}}
+        code, body = self.call("POST", leases, bad)
+        self.assertEqual(code, 422)
+        self.assertIn("spec.leaseDurationSeconds", body["message"])
+        self.assertIn("spec.renewTime", body["message"])
+
     def test_label_selectors_and_pagination(self):
         for i in range(5):
             self.call("POST", SECRETS, {"metadata": {
