@@ -546,7 +546,6 @@ absl::StatusOr<v1::OperationResponse> ClusterService::Delete(
   if (options_.operation_times != nullptr) {
     options_.operation_times->Record(spec.cluster().uuid(), absl::Now());
   }
-  reaper_.Add(ns, release, spec.cluster().uuid());
   return response;
 }
 

@@ -1,11 +1,32 @@
 #include "server/service/deletion_reaper.h"
 
-#include <vector>
+#include <map>
+#include <set>
+#include <utility>
 
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "server/log/log.h"
+#include "server/service/cluster_leases.h"
 #include "server/service/cluster_objects.h"
 
 namespace capi_bridge::service {
+namespace {
+
+using nlohmann::json;
+
+std::string MetaText(const json& object, const char* key) {
+  auto meta = object.find("metadata");
+  if (meta == object.end() || !meta->is_object()) return "";
+  return meta->value(key, "");
+}
+
+std::string LabelOf(const json& object, const char* key) {
+  const json meta = object.value("metadata", json::object());
+  return meta.value("labels", json::object()).value(key, "");
+}
+
+}  // namespace
 
 DeletionReaper::DeletionReaper(kube::KubeClient* kube, absl::Duration interval)
     : kube_(kube), interval_(interval), thread_([this] { Run(); }) {}
@@ -18,67 +39,84 @@ DeletionReaper::~DeletionReaper() {
   thread_.join();
 }
 
-void DeletionReaper::Add(const std::string& namespace_name,
-                         const std::string& release,
-                         const std::string& cluster_uuid) {
-  absl::MutexLock lock(&mu_);
-  const log::Context* context = log::CurrentContext();
-  pending_[cluster_uuid] = Item{namespace_name, release, cluster_uuid,
-                                context ? context->request_id : ""};
-}
+absl::StatusOr<int> DeletionReaper::CheckOnce() {
+  // (namespace, uuid) → release, for every Secret the bridge labels.
+  std::map<std::pair<std::string, std::string>, std::string> owners;
+  auto secrets = kube_->ListEach(
+      kube::kinds::kSecret, "", kClusterUuidLabel, [&](json&& secret) {
+        std::string uuid = LabelOf(secret, kClusterUuidLabel);
+        std::string release = LabelOf(secret, kClusterNameLabel);
+        if (uuid.empty() || release.empty()) return;
+        owners[{MetaText(secret, "namespace"), uuid}] = release;
+      });
+  if (!secrets.ok()) return secrets.status();
+  if (owners.empty()) return 0;
+  std::set<std::pair<std::string, std::string>> clusters;  // (ns, name)
+  auto listed = kube_->ListEach(kube::kinds::kCluster, "", "", [&](json&& c) {
+    clusters.insert({MetaText(c, "namespace"), MetaText(c, "name")});
+  });
+  if (!listed.ok()) return listed.status();
 
-int DeletionReaper::Pending() const {
-  absl::MutexLock lock(&mu_);
-  return static_cast<int>(pending_.size());
-}
-
-int DeletionReaper::CheckOnce() {
-  std::vector<Item> items;
-  {
-    absl::MutexLock lock(&mu_);
-    for (const auto& [key, item] : pending_) items.push_back(item);
-  }
-  int finished = 0;
-  for (const Item& item : items) {
-    // Lines carry the request id of the delete that queued the cluster.
-    log::Context context;
-    context.request_id = item.request_id;
-    context.verb = "DeleteCluster";
-    context.cluster_uuid = item.cluster_uuid;
-    context.release = item.release;
-    log::ScopedContext scope(std::move(context));
-    auto cluster =
-        kube_->Get(kube::kinds::kCluster, item.namespace_name, item.release);
-    if (cluster.ok() || !absl::IsNotFound(cluster.status())) continue;
-    absl::Status deleted =
-        kube_->DeleteCollection(kube::kinds::kSecret, item.namespace_name,
-                                ClusterSecretsSelector(item.cluster_uuid));
-    if (!deleted.ok()) {
-      log::Warn("removing the deleted cluster's Secrets failed, will retry",
-                {{"namespace", item.namespace_name},
-                 {"error", std::string(deleted.message())}});
+  int reaped = 0;
+  for (const auto& [key, release] : owners) {
+    const auto& [ns, uuid] = key;
+    if (clusters.count({ns, release}) > 0) continue;
+    // No Cluster: not created yet, or gone. A release record means helm
+    // installed (or is installing) it; a held Lease, that a verb runs.
+    auto records = kube_->List(kube::kinds::kSecret, ns,
+                               absl::StrCat("owner=helm,name=", release));
+    if (!records.ok() || !(*records)["items"].empty()) continue;
+    auto lease = kube_->Get(kube::kinds::kLease, ns, LeaseName(uuid));
+    if (lease.ok() && !LeaseFree(ReadLease(*lease), "", absl::Now())) {
       continue;
     }
-    log::Info("cluster gone, its Secrets removed",
-              {{"namespace", item.namespace_name}});
-    absl::MutexLock lock(&mu_);
-    pending_.erase(item.cluster_uuid);
-    ++finished;
+    if (!lease.ok() && !absl::IsNotFound(lease.status())) continue;
+
+    log::Context context;
+    context.verb = "DeleteCluster";
+    context.cluster_uuid = uuid;
+    context.release = release;
+    log::ScopedContext scope(std::move(context));
+    absl::Status deleted = kube_->DeleteCollection(
+        kube::kinds::kSecret, ns, ClusterSecretsSelector(uuid));
+    if (!deleted.ok()) {
+      log::Warn("removing a deleted cluster's Secrets failed, will retry",
+                {{"namespace", ns}, {"error", std::string(deleted.message())}});
+      continue;
+    }
+    if (lease.ok()) {
+      (void)kube_->Delete(kube::kinds::kLease, ns, LeaseName(uuid));
+    }
+    log::Info("cluster gone, its Secrets removed", {{"namespace", ns}});
+    ++reaped;
   }
-  return finished;
+  reaped_.fetch_add(reaped);
+  return reaped;
 }
 
 void DeletionReaper::Run() {
+  bool first = true;
   while (true) {
-    {
+    if (!first) {
       absl::MutexLock lock(&mu_);
       auto stopping = [this]()
                           ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stop_; };
       mu_.AwaitWithTimeout(absl::Condition(&stopping), interval_);
       if (stop_) return;
-      if (pending_.empty()) continue;
     }
-    CheckOnce();
+    first = false;
+    auto pass = CheckOnce();
+    if (!pass.ok()) {
+      absl::MutexLock lock(&mu_);
+      if (stop_) return;
+      // Without the right to list Secrets in every namespace (rbac
+      // projectAccess: namespaces), deletions finish at DELETE_COMPLETE
+      // when Magnum syncs status.
+      if (absl::IsPermissionDenied(pass.status()) && denied_logged_) continue;
+      denied_logged_ = absl::IsPermissionDenied(pass.status());
+      log::Warn("looking for deleted clusters' Secrets failed",
+                {{"error", std::string(pass.status().message())}});
+    }
   }
 }
 

@@ -1,20 +1,27 @@
-// DeletionReaper: finishes a cluster deletion after helm has uninstalled
-// the release. CAPI keeps the Cluster object (finalizers) while it tears
-// the machines and networks down; once the Cluster is gone the reaper
-// deletes the cluster's Secrets by label, as the reference driver does at
-// DELETE_COMPLETE. Until then the application credential stays valid, so
-// CAPO can still clean up.
+// DeletionReaper: removes the Secrets of clusters that are gone.
 //
-// A background thread checks each pending deletion every `interval`.
-// Thread-safe. Pending work is in memory: a restarted bridge finishes it
-// when the deletion is requested again (DeleteCluster is idempotent).
+// The bridge writes a cluster's Secrets (cloud credentials, CA keys, the
+// etcd key) before helm installs the release, labelled with the Magnum
+// cluster uuid and the release. After a delete, CAPI keeps the Cluster
+// object (finalizers) while it tears machines and networks down with that
+// credential; once the Cluster is gone the Secrets must go too, as the
+// reference driver does at DELETE_COMPLETE.
+//
+// The reaper keeps no list of its own: at start and every `interval` it
+// reads the management cluster for Secrets labelled with a cluster uuid
+// whose CAPI Cluster and helm release are both gone and whose cluster
+// Lease nobody holds (no verb is writing them now), and deletes them and
+// the Lease. Every replica runs it; the work is idempotent, so a kill -9
+// right after `helm uninstall` leaks nothing, and no status call is
+// needed for it. Thread-safe.
 #ifndef CAPI_BRIDGE_SERVER_SERVICE_DELETION_REAPER_H_
 #define CAPI_BRIDGE_SERVER_SERVICE_DELETION_REAPER_H_
 
-#include <map>
+#include <atomic>
 #include <string>
 #include <thread>
 
+#include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "server/kube/kube_client.h"
@@ -23,34 +30,26 @@ namespace capi_bridge::service {
 
 class DeletionReaper {
  public:
-  // `kube` must outlive the reaper.
+  // `kube` must outlive the reaper. The first pass runs at once.
   DeletionReaper(kube::KubeClient* kube, absl::Duration interval);
-  ~DeletionReaper();  // stops the thread; pending work is dropped
+  ~DeletionReaper();  // stops the thread
 
-  // Registers (or refreshes) a deletion to finish.
-  void Add(const std::string& namespace_name, const std::string& release,
-           const std::string& cluster_uuid);
+  // One pass now; returns how many clusters' Secrets it removed. (The
+  // thread calls this.)
+  absl::StatusOr<int> CheckOnce();
 
-  // One pass now: for each pending deletion whose Cluster is gone, delete
-  // its Secrets. Returns how many finished. (The thread calls this.)
-  int CheckOnce();
-
-  int Pending() const;
+  // Clusters whose Secrets were removed since the start.
+  uint64_t Reaped() const { return reaped_.load(); }
 
  private:
-  struct Item {
-    std::string namespace_name;
-    std::string release;
-    std::string cluster_uuid;
-    std::string request_id;  // of the delete that queued it (for logs)
-  };
   void Run();
 
   kube::KubeClient* kube_;
   absl::Duration interval_;
+  std::atomic<uint64_t> reaped_{0};
   mutable absl::Mutex mu_;
-  std::map<std::string, Item> pending_ ABSL_GUARDED_BY(mu_);
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
+  bool denied_logged_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;
 };
 

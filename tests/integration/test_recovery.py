@@ -231,6 +231,25 @@ class RecoveryTest(unittest.TestCase):
         self.assertEqual(self.records(release, ns)[max(history) + 1],
                          "deployed")
 
+    def test_bridge_killed_after_uninstall_leaks_no_secret(self):
+        env = self.env
+        spec, release, ns = self.created(4, "gone")
+        env.wait_for(lambda: env.cluster_ready(release, ns), what="Ready")
+        mine = "magnum.openstack.org/cluster-uuid=" + spec.cluster.uuid
+        self.assertTrue(env.names("Secret", ns, mine))
+        env.stub.DeleteCluster(driver_pb2.DeleteClusterRequest(spec=spec),
+                               timeout=60)
+        # Killed before CAPI has torn the cluster down, and no status call
+        # ever comes: the restarted bridge finds the work by itself.
+        env.kill_server()
+        self.assertTrue(env.names("Secret", ns, mine))
+        env.start_server()
+        env.wait_for(lambda: not env.names("Cluster", ns), timeout=30,
+                     what="CAPI to remove the Cluster")
+        env.wait_for(lambda: not env.names("Secret", ns, mine), timeout=10,
+                     what="the cluster's Secrets to be removed")
+        self.assertIn('msg="cluster gone, its Secrets removed"', env.log())
+
 
 class TimeoutsAcrossRestartsTest(StatusCalls, unittest.TestCase):
     """Status timeouts count from what the management cluster records, so
