@@ -57,6 +57,9 @@ absl::StatusOr<Lifecycle> BuildLifecycle(const config::BridgeConfig& config,
     kube::WatchCacheOptions cache_options;
     cache_options.namespace_prefix = config.render.namespace_prefix;
     cache_options.watch_timeout = absl::Seconds(st.watch_timeout_seconds);
+    // Heard from often enough that a healthy cluster never looks stale.
+    cache_options.heartbeat_interval =
+        absl::Seconds(st.max_staleness_seconds) / 4;
     out.cache = std::make_unique<kube::WatchCache>(
         out.kube.get(), status::WatchedTypes(), out.store.get(), cache_options);
     out.cache->Start();
@@ -65,6 +68,7 @@ absl::StatusOr<Lifecycle> BuildLifecycle(const config::BridgeConfig& config,
   status_options.create_timeout = absl::Minutes(st.create_timeout_minutes);
   status_options.update_timeout = absl::Minutes(st.update_timeout_minutes);
   status_options.delete_timeout = absl::Minutes(st.delete_timeout_minutes);
+  status_options.max_staleness = absl::Seconds(st.max_staleness_seconds);
   out.status = std::make_unique<service::StatusService>(
       render, out.kube.get(), out.store.get(), out.cache.get(), out.times.get(),
       status_options);

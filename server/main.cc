@@ -168,7 +168,9 @@ int main(int argc, char** argv) {
     capi_bridge::Lifecycle* l = &*lifecycle;
     auto started = capi_bridge::ops::OpsServer::Start(
         config->ops_listen,
-        [l, &stopping]() -> absl::Status {
+        [l, &stopping,
+         max_staleness = absl::Seconds(
+             config->status.max_staleness_seconds)]() -> absl::Status {
           if (stopping.load()) {
             return absl::UnavailableError("shutting down");
           }
@@ -176,7 +178,8 @@ int main(int argc, char** argv) {
             return absl::UnavailableError(
                 "the watch cache has not listed every kind yet");
           }
-          return absl::OkStatus();
+          return capi_bridge::service::StaleCache(l->cache.get(), max_staleness,
+                                                  absl::Now());
         },
         [l, &calls, &stopping]() {
           capi_bridge::ops::MetricsInputs in;

@@ -384,6 +384,8 @@ absl::StatusOr<BridgeConfig> ParseConfig(const std::string& yaml_text,
              &config.status.delete_timeout_minutes);
   status.Int("watch_timeout_seconds", 10, 3600,
              &config.status.watch_timeout_seconds);
+  status.Int("max_staleness_seconds", 5, 86400,
+             &config.status.max_staleness_seconds);
   status.CheckUnknown();
   Section flavors = top.Child("flavors");
   flavors.Int("minimum_ram_mb", 0, 1 << 24, &r.minimum_flavor_ram_mb);

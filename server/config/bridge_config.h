@@ -71,6 +71,9 @@ struct StatusConfig {
   int delete_timeout_minutes = 60;
   // Server-side timeout of one watch request of the cache.
   int watch_timeout_seconds = 300;
+  // Status refuses (UNAVAILABLE) to answer from a cache that has not heard
+  // from the management cluster for longer than this; /readyz fails too.
+  int max_staleness_seconds = 60;
 };
 
 struct LogConfig {

@@ -41,6 +41,7 @@ void WatchCache::Start() {
     Loop* l = loop.get();
     l->thread = std::thread([this, l] { Run(l); });
   }
+  heartbeat_ = std::thread([this] { Heartbeat(); });
 }
 
 void WatchCache::Stop() {
@@ -48,6 +49,32 @@ void WatchCache::Stop() {
   for (auto& loop : loops_) {
     if (loop->thread.joinable()) loop->thread.join();
   }
+  if (heartbeat_.joinable()) heartbeat_.join();
+}
+
+void WatchCache::Heartbeat() {
+  while (Pause(options_.heartbeat_interval)) {
+    // Any answer means the server is there (the object need not exist).
+    auto answer = client_->Get(kinds::kNamespace, "", "kube-system");
+    const bool reached = answer.ok() || absl::IsNotFound(answer.status()) ||
+                         absl::IsPermissionDenied(answer.status());
+    if (!reached) continue;
+    const absl::Time now = absl::Now();
+    for (auto& loop : loops_) {
+      absl::MutexLock lock(&loop->mu);
+      if (loop->state.connected) loop->state.heard = now;
+    }
+  }
+}
+
+absl::Duration WatchCache::Staleness(absl::Time now) const {
+  absl::Duration worst = absl::ZeroDuration();
+  for (const auto& loop : loops_) {
+    absl::MutexLock lock(&loop->mu);
+    if (loop->state.absent || !loop->state.synced) continue;
+    worst = std::max(worst, now - loop->state.heard);
+  }
+  return worst;
 }
 
 bool WatchCache::Ready() const {
@@ -144,6 +171,7 @@ void WatchCache::Run(Loop* loop) {
       s.connected = true;
       s.last_error.clear();
       ++s.lists;
+      s.heard = absl::Now();
     });
     mark_synced();
     backoff = options_.initial_backoff;
@@ -160,8 +188,14 @@ void WatchCache::Run(Loop* loop) {
               std::string next = meta->value("resourceVersion", "");
               if (!next.empty()) rv = next;
             }
-            if (event.type == "BOOKMARK") return true;
-            note([](WatchState& s) { ++s.events; });
+            if (event.type == "BOOKMARK") {
+              note([](WatchState& s) { s.heard = absl::Now(); });
+              return true;
+            }
+            note([](WatchState& s) {
+              ++s.events;
+              s.heard = absl::Now();
+            });
             if (!Keep(event.object)) return true;
             if (event.type == "DELETED") {
               sink_->Remove(type, event.object);
@@ -181,7 +215,10 @@ void WatchCache::Run(Loop* loop) {
         if (!failed(status)) return;
       } else {
         backoff = options_.initial_backoff;
-        note([](WatchState& s) { s.connected = true; });
+        note([](WatchState& s) {
+          s.connected = true;
+          s.heard = absl::Now();
+        });
       }
     }
   }

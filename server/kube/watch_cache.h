@@ -11,6 +11,13 @@
 //
 // The cache is Ready once every type has been listed once (or found
 // absent); until then callers should read the API directly.
+//
+// It also says how fresh it is: each type records when it last heard from
+// the API server (a list, a watch event or bookmark, a watch the server
+// ended), and a heartbeat (a GET every `heartbeat_interval`; any HTTP
+// answer counts) vouches for types whose watch is open. Staleness() is
+// how long ago the least recently heard type was heard: an outage of the
+// management cluster shows as a staleness that grows.
 #ifndef CAPI_BRIDGE_SERVER_KUBE_WATCH_CACHE_H_
 #define CAPI_BRIDGE_SERVER_KUBE_WATCH_CACHE_H_
 
@@ -51,6 +58,7 @@ struct WatchCacheOptions {
   absl::Duration initial_backoff = absl::Milliseconds(500);
   absl::Duration max_backoff = absl::Seconds(30);
   absl::Duration absent_recheck = absl::Minutes(5);
+  absl::Duration heartbeat_interval = absl::Seconds(10);
 };
 
 // What one type's loop is doing, for readiness, metrics and logs.
@@ -64,6 +72,9 @@ struct WatchState {
   uint64_t relists_gone = 0;  // relists forced by 410 Gone
   uint64_t reconnects = 0;    // watches resumed after an end or error
   uint64_t events = 0;
+  // When the API server was last heard from for this type (InfinitePast:
+  // never).
+  absl::Time heard = absl::InfinitePast();
 };
 
 class WatchCache {
@@ -82,10 +93,14 @@ class WatchCache {
   // Blocks until Ready or `timeout`; returns Ready().
   bool WaitReady(absl::Duration timeout) const;
   std::vector<WatchState> States() const;
+  // How long the least recently heard (served) type has not been heard
+  // from at `now`; zero before Start or without types.
+  absl::Duration Staleness(absl::Time now) const;
 
  private:
   struct Loop;
   void Run(Loop* loop);
+  void Heartbeat();
   bool Keep(const nlohmann::json& object) const;
   // Sleeps `d` unless stopped; returns false when stopped.
   bool Pause(absl::Duration d);
@@ -95,6 +110,7 @@ class WatchCache {
   WatchCacheOptions options_;
   std::string ns_prefix_;  // "<prefix>-"
   std::vector<std::unique_ptr<Loop>> loops_;
+  std::thread heartbeat_;
   absl::Notification stop_;
   mutable absl::Mutex mu_;
   int unsynced_ ABSL_GUARDED_BY(mu_) = 0;

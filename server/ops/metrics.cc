@@ -130,6 +130,16 @@ std::string PrometheusText(const MetricsInputs& in) {
       Sample(&out, "capi_bridge_watch_events_total", w.events,
              "kind=\"" + w.kind + "\"");
     }
+    Family(&out, "capi_bridge_watch_staleness_seconds", "gauge",
+           "Seconds since the management cluster was last heard from for "
+           "the kind (-1: never).");
+    for (const auto& w : in.watches) {
+      Sample(&out, "capi_bridge_watch_staleness_seconds",
+             w.heard == absl::InfinitePast()
+                 ? -1.0
+                 : absl::ToDoubleSeconds(in.now - w.heard),
+             "kind=\"" + w.kind + "\"");
+    }
     Family(&out, "capi_bridge_cached_clusters", "gauge",
            "Clusters held by the watch cache.");
     Sample(&out, "capi_bridge_cached_clusters", in.cached_clusters);

@@ -26,6 +26,7 @@ struct MetricsInputs {
   size_t cached_clusters = 0;
   int operations_in_flight = 0;
   bool shutting_down = false;
+  absl::Time now = absl::Now();  // for ages
 };
 
 std::string PrometheusText(const MetricsInputs& in);

@@ -82,6 +82,18 @@ absl::StatusOr<status::ClusterObjects> StatusService::ReadDirect(
   return scratch.Snapshot(ns, release).objects;
 }
 
+absl::Status StaleCache(const kube::WatchCache* cache, absl::Duration bound,
+                        absl::Time now) {
+  if (cache == nullptr || !cache->Ready()) return absl::OkStatus();
+  const absl::Duration age = cache->Staleness(now);
+  if (age <= bound) return absl::OkStatus();
+  return absl::UnavailableError(absl::StrCat(
+      "management cluster unreachable: not heard from for ",
+      absl::ToInt64Seconds(age), "s (status.max_staleness_seconds ",
+      absl::ToInt64Seconds(bound),
+      "); status is not answered from data that old"));
+}
+
 absl::Time StatusService::OperationStarted(absl::Time recorded_in_cluster,
                                            const std::string& uuid) const {
   // The management cluster's record is the same for every replica; this
@@ -113,6 +125,8 @@ absl::StatusOr<v1::ClusterStatus> StatusService::Evaluate(
   status::ClusterObjects objects;
   *version = 0;
   if (store_ != nullptr && cache_ != nullptr && cache_->Ready()) {
+    absl::Status fresh = StaleCache(cache_, options_.max_staleness, now_());
+    if (!fresh.ok()) return fresh;
     status::ObjectStore::View view = store_->Snapshot(ns, release);
     objects = std::move(view.objects);
     *version = view.version;

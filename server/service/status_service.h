@@ -35,7 +35,15 @@ struct StatusOptions {
   absl::Duration delete_timeout = absl::Minutes(60);
   // How often a watch re-evaluates without a change (timeouts, cancel).
   absl::Duration watch_tick = absl::Seconds(1);
+  // The oldest the cache may be to answer from (see StaleCache).
+  absl::Duration max_staleness = absl::Seconds(60);
 };
+
+// UNAVAILABLE when `cache` has not heard from the management cluster for
+// longer than `bound` at `now`, naming for how long; OK otherwise (and
+// without a cache). For status calls and /readyz alike.
+absl::Status StaleCache(const kube::WatchCache* cache, absl::Duration bound,
+                        absl::Time now);
 
 struct StatusStats {
   std::atomic<uint64_t> from_cache{0};

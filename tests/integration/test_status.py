@@ -349,6 +349,74 @@ class CacheResilienceTest(StatusCalls, unittest.TestCase):
             what="the cache to catch up after the outage (stale answer)")
 
 
+class StalenessTest(StatusCalls, unittest.TestCase):
+    """Past status.max_staleness_seconds without a word from the management
+    cluster, the bridge says so instead of answering from old data."""
+
+    BOUND = 5
+    environment = {"extra_config": "ops_listen: 127.0.0.1:0\nstatus:\n"
+                                   "  max_staleness_seconds: %d\n" % BOUND}
+
+    def fetch(self, path):
+        try:
+            with urllib.request.urlopen(self.env.ops_url + path,
+                                        timeout=5) as reply:
+                return reply.status, reply.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+    def test_an_outage_past_the_bound_is_unavailable_then_fresh(self):
+        env = self.env
+        spec, ns = self.create(31, "isolated")
+        self.wait_status(spec, "CREATE_IN_PROGRESS", "CREATE_COMPLETE")
+        env.wait_for(lambda: self.fetch("/readyz")[0] == 200, what="ready")
+        # A second cluster whose create never progresses, watched.
+        env.sim.controllers.configure({"step_seconds": 1000})
+        waiting, _ = self.create(32, "waiting")
+        watch = env.stub.WatchClusterStatus(
+            driver_pb2.GetClusterStatusRequest(
+                spec=waiting, current_status="CREATE_IN_PROGRESS"),
+            timeout=60)
+        self.assertEqual(status_name(next(watch).status),
+                         "CREATE_IN_PROGRESS")
+        env.fault(errors=[{"code": 503, "count": 1000000}], watch_cut=True)
+        try:
+            # A short outage: the cache answers.
+            self.assertEqual(status_name(self.get(
+                spec, "CREATE_COMPLETE").status), "CREATE_COMPLETE")
+            time.sleep(self.BOUND + 2)
+            with self.assertRaises(grpc.RpcError) as stale:
+                self.get(spec, "CREATE_COMPLETE")
+            self.assertEqual(stale.exception.code(),
+                             grpc.StatusCode.UNAVAILABLE)
+            self.assertRegex(stale.exception.details(),
+                             r"management cluster unreachable: not heard "
+                             r"from for \d+s \(status.max_staleness_seconds "
+                             r"5\)")
+            code, reason = self.fetch("/readyz")
+            self.assertEqual(code, 503)
+            self.assertIn("not heard from for", reason)
+            metrics = self.fetch("/metrics")[1]
+            ages = [float(v) for v in re.findall(
+                r'^capi_bridge_watch_staleness_seconds\{kind="Cluster"\} '
+                r'(\S+)$', metrics, re.M)]
+            self.assertGreater(ages[0], self.BOUND)
+            # The watch stream ends, saying the same.
+            with self.assertRaises(grpc.RpcError) as ended:
+                for _ in watch:
+                    pass
+            self.assertEqual(ended.exception.code(),
+                             grpc.StatusCode.UNAVAILABLE)
+            self.assertIn("not heard from", ended.exception.details())
+        finally:
+            env.fault(clear=True)
+            env.sim.controllers.configure({"step_seconds": 0.2})
+        env.wait_for(lambda: self.fetch("/readyz")[0] == 200, timeout=30,
+                     what="/readyz 200 after the outage")
+        self.assertEqual(status_name(self.get(spec, "CREATE_COMPLETE").status),
+                         "CREATE_COMPLETE")
+
+
 class DirectReadTest(StatusCalls, unittest.TestCase):
     """status.watch_cache: false reads the API on each call, same answers."""
 
