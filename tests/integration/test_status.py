@@ -56,6 +56,15 @@ class StatusCalls:
                                                current_status=current),
             timeout=10)
 
+    def fetch(self, path):
+        """(HTTP code, body) of GET `path` on the ops endpoint."""
+        try:
+            with urllib.request.urlopen(self.env.ops_url + path,
+                                        timeout=5) as reply:
+                return reply.status, reply.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
     def wait_status(self, spec, current, want, timeout=30):
         deadline = time.monotonic() + timeout
         while True:
@@ -188,13 +197,7 @@ class StatusTest(StatusCalls, unittest.TestCase):
             spec.cluster.uuid), [])
 
     def test_probes_and_metrics(self):
-        def fetch(path):
-            try:
-                with urllib.request.urlopen(self.env.ops_url + path,
-                                            timeout=5) as reply:
-                    return reply.status, reply.read().decode()
-            except urllib.error.HTTPError as error:
-                return error.code, error.read().decode()
+        fetch = self.fetch
 
         def sample(text, name):
             match = re.search(r"^%s (\S+)$" % re.escape(name), text, re.M)
@@ -356,14 +359,6 @@ class StalenessTest(StatusCalls, unittest.TestCase):
     BOUND = 5
     environment = {"extra_config": "ops_listen: 127.0.0.1:0\nstatus:\n"
                                    "  max_staleness_seconds: %d\n" % BOUND}
-
-    def fetch(self, path):
-        try:
-            with urllib.request.urlopen(self.env.ops_url + path,
-                                        timeout=5) as reply:
-                return reply.status, reply.read().decode()
-        except urllib.error.HTTPError as error:
-            return error.code, error.read().decode()
 
     def test_an_outage_past_the_bound_is_unavailable_then_fresh(self):
         env = self.env
