@@ -5,6 +5,18 @@
 #include "server/service/grpc_status.h"
 
 namespace capi_bridge::service {
+namespace {
+
+// The client's deadline (InfiniteFuture when it set none).
+absl::Time CallerDeadline(const grpc::ServerContext* context) {
+  auto deadline = context->deadline();
+  if (deadline == std::chrono::system_clock::time_point::max()) {
+    return absl::InfiniteFuture();
+  }
+  return absl::FromChrono(deadline);
+}
+
+}  // namespace
 
 grpc::Status ClusterDriverService::NoClusters() const {
   return grpc::Status(
@@ -29,7 +41,7 @@ template <typename Request>
 grpc::Status ClusterDriverService::Lifecycle(
     const char* name, grpc::ServerContext* context,
     absl::StatusOr<v1::OperationResponse> (ClusterService::*verb)(
-        const Request&),
+        const Request&, absl::Time),
     const Request& request, v1::OperationResponse* response,
     std::vector<std::string> secrets) {
   VerbCall call(name, context, request.spec(), policy_, std::move(secrets));
@@ -37,7 +49,8 @@ grpc::Status ClusterDriverService::Lifecycle(
     return call.Finish(denied);
   }
   if (clusters_ == nullptr) return call.Finish(NoClusters());
-  absl::StatusOr<v1::OperationResponse> result = (clusters_->*verb)(request);
+  absl::StatusOr<v1::OperationResponse> result =
+      (clusters_->*verb)(request, CallerDeadline(context));
   if (!result.ok()) return call.Finish(ToGrpcStatus(result.status()));
   *response = std::move(*result);
   return call.Finish(grpc::Status::OK);

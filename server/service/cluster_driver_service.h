@@ -74,7 +74,7 @@ class ClusterDriverService final : public v1::ClusterDriver::Service {
   template <typename Request>
   grpc::Status Lifecycle(const char* name, grpc::ServerContext* context,
                          absl::StatusOr<v1::OperationResponse> (
-                             ClusterService::*verb)(const Request&),
+                             ClusterService::*verb)(const Request&, absl::Time),
                          const Request& request,
                          v1::OperationResponse* response,
                          std::vector<std::string> secrets = {});

@@ -210,6 +210,20 @@ absl::StatusOr<std::string> ClusterService::RecoverPending(
   return what;
 }
 
+absl::Status ClusterService::EnoughTimeLeft(absl::Time deadline,
+                                            const char* stage) const {
+  if (deadline == absl::InfiniteFuture()) return absl::OkStatus();
+  const absl::Duration left = deadline - absl::Now();
+  if (left >= options_.min_time_to_start) return absl::OkStatus();
+  return absl::DeadlineExceededError(absl::StrCat(
+      "the caller's deadline leaves ",
+      absl::FormatDuration(absl::Trunc(std::max(left, absl::ZeroDuration()),
+                                       absl::Milliseconds(100))),
+      ", less than the ", absl::FormatDuration(options_.min_time_to_start),
+      " a verb needs to start helm; ", stage,
+      ": retry with a longer deadline"));
+}
+
 void ClusterService::MarkOperationStarted(const std::string& release,
                                           const std::string& ns,
                                           absl::Time started) {
@@ -240,6 +254,10 @@ absl::StatusOr<v1::OperationResponse> ClusterService::Apply(ApplyPlan plan) {
   const v1::ClusterSpec& spec = plan.spec;
   const absl::Time started = absl::Now();
   if (absl::Status status = RequireUuid(spec); !status.ok()) return status;
+  if (absl::Status time = EnoughTimeLeft(plan.deadline, "nothing was applied");
+      !time.ok()) {
+    return time;
+  }
   auto guard = locks_.TryAcquire(spec.cluster().uuid(), plan.verb);
   if (!guard.ok()) return guard.status();
 
@@ -350,6 +368,12 @@ absl::StatusOr<v1::OperationResponse> ClusterService::Apply(ApplyPlan plan) {
     MarkOperationStarted(release, ns, started);
     return response;
   }
+  if (absl::Status time = EnoughTimeLeft(
+          plan.deadline,
+          "the Namespace and Secrets were written, helm was not run");
+      !time.ok()) {
+    return time;
+  }
   helm::UpgradeRequest upgrade;
   upgrade.release = release;
   upgrade.namespace_name = ns;
@@ -375,7 +399,7 @@ absl::StatusOr<v1::OperationResponse> ClusterService::Apply(ApplyPlan plan) {
 }
 
 absl::StatusOr<v1::OperationResponse> ClusterService::Create(
-    const v1::CreateClusterRequest& request) {
+    const v1::CreateClusterRequest& request, absl::Time deadline) {
   const auto& credential = request.credential();
   std::vector<std::string> missing;
   if (credential.application_credential_id().empty()) {
@@ -390,7 +414,7 @@ absl::StatusOr<v1::OperationResponse> ClusterService::Create(
         ": missing: CreateCluster needs the application credential the "
         "cluster's OpenStack components use"));
   }
-  ApplyPlan plan{"CreateCluster", request.spec()};
+  ApplyPlan plan{"CreateCluster", request.spec(), deadline};
   plan.may_generate_release = true;
   plan.credential = &request.credential();
   plan.cas = &request.ca_certificates();
@@ -410,17 +434,17 @@ absl::StatusOr<v1::OperationResponse> ClusterService::Create(
 }
 
 absl::StatusOr<v1::OperationResponse> ClusterService::Update(
-    const v1::UpdateClusterRequest& request) {
-  return Apply(ApplyPlan{"UpdateCluster", request.spec()});
+    const v1::UpdateClusterRequest& request, absl::Time deadline) {
+  return Apply(ApplyPlan{"UpdateCluster", request.spec(), deadline});
 }
 
 absl::StatusOr<v1::OperationResponse> ClusterService::Resize(
-    const v1::ResizeClusterRequest& request) {
+    const v1::ResizeClusterRequest& request, absl::Time deadline) {
   const v1::NodeGroup* group = FindGroup(request.spec(), request.node_group());
   if (group == nullptr) {
     return UnknownGroup("node_group", request.node_group(), request.spec());
   }
-  ApplyPlan plan{"ResizeCluster", request.spec()};
+  ApplyPlan plan{"ResizeCluster", request.spec(), deadline};
   if (request.nodes_to_remove().empty()) return Apply(std::move(plan));
   const bool master = group->role() == "master";
   const std::string group_label = render::SanitizedName(group->name());
@@ -487,8 +511,8 @@ absl::StatusOr<v1::OperationResponse> ClusterService::Resize(
 }
 
 absl::StatusOr<v1::OperationResponse> ClusterService::Upgrade(
-    const v1::UpgradeClusterRequest& request) {
-  ApplyPlan plan{"UpgradeCluster", request.spec()};
+    const v1::UpgradeClusterRequest& request, absl::Time deadline) {
+  ApplyPlan plan{"UpgradeCluster", request.spec(), deadline};
   plan.check_upgrade = true;
   auto response = Apply(std::move(plan));
   if (response.ok() && !request.node_group().empty()) {
@@ -502,12 +526,16 @@ absl::StatusOr<v1::OperationResponse> ClusterService::Upgrade(
 }
 
 absl::StatusOr<v1::OperationResponse> ClusterService::Delete(
-    const v1::DeleteClusterRequest& request) {
+    const v1::DeleteClusterRequest& request, absl::Time deadline) {
   const v1::ClusterSpec& spec = request.spec();
   if (absl::Status status = RequireUuid(spec); !status.ok()) return status;
   if (spec.cluster().project_id().empty()) {
     return absl::InvalidArgumentError(
         "spec.cluster.project_id: missing: it names the cluster's namespace");
+  }
+  if (absl::Status time = EnoughTimeLeft(deadline, "nothing was deleted");
+      !time.ok()) {
+    return time;
   }
   auto guard = locks_.TryAcquire(spec.cluster().uuid(), "DeleteCluster");
   if (!guard.ok()) return guard.status();
@@ -535,6 +563,10 @@ absl::StatusOr<v1::OperationResponse> ClusterService::Delete(
                      helm_->RunBound(options_.helm_timeout), &*history);
   if (!recovery.ok()) return recovery.status();
   response.set_recovery(*recovery);
+  if (absl::Status time = EnoughTimeLeft(deadline, "nothing was deleted");
+      !time.ok()) {
+    return time;
+  }
   auto removed = helm_->Uninstall(release, ns, options_.helm_timeout);
   if (absl::IsDeadlineExceeded(removed.status())) {
     return AfterKilledHelm(release, ns, removed.status());
@@ -550,12 +582,13 @@ absl::StatusOr<v1::OperationResponse> ClusterService::Delete(
 }
 
 absl::StatusOr<v1::OperationResponse> ClusterService::NodeGroupVerb(
-    const char* verb, const v1::NodeGroupRequest& request, bool remove) {
+    const char* verb, const v1::NodeGroupRequest& request, bool remove,
+    absl::Time deadline) {
   const v1::NodeGroup* group = FindGroup(request.spec(), request.node_group());
   if (group == nullptr) {
     return UnknownGroup("node_group", request.node_group(), request.spec());
   }
-  ApplyPlan plan{verb, request.spec()};
+  ApplyPlan plan{verb, request.spec(), deadline};
   if (remove) {
     if (group->role() == "master" || group->is_default()) {
       return absl::FailedPreconditionError(
@@ -573,22 +606,22 @@ absl::StatusOr<v1::OperationResponse> ClusterService::NodeGroupVerb(
 }
 
 absl::StatusOr<v1::OperationResponse> ClusterService::CreateNodeGroup(
-    const v1::NodeGroupRequest& request) {
-  return NodeGroupVerb("CreateNodeGroup", request, false);
+    const v1::NodeGroupRequest& request, absl::Time deadline) {
+  return NodeGroupVerb("CreateNodeGroup", request, false, deadline);
 }
 
 absl::StatusOr<v1::OperationResponse> ClusterService::UpdateNodeGroup(
-    const v1::NodeGroupRequest& request) {
-  return NodeGroupVerb("UpdateNodeGroup", request, false);
+    const v1::NodeGroupRequest& request, absl::Time deadline) {
+  return NodeGroupVerb("UpdateNodeGroup", request, false, deadline);
 }
 
 absl::StatusOr<v1::OperationResponse> ClusterService::DeleteNodeGroup(
-    const v1::NodeGroupRequest& request) {
-  return NodeGroupVerb("DeleteNodeGroup", request, true);
+    const v1::NodeGroupRequest& request, absl::Time deadline) {
+  return NodeGroupVerb("DeleteNodeGroup", request, true, deadline);
 }
 
 absl::StatusOr<v1::OperationResponse> ClusterService::RotateCredential(
-    const v1::RotateCredentialRequest& request) {
+    const v1::RotateCredentialRequest& request, absl::Time deadline) {
   const v1::ClusterSpec& spec = request.spec();
   const auto& credential = request.credential();
   if (spec.cluster().uuid().empty() || spec.cluster().stack_id().empty()) {
@@ -601,6 +634,10 @@ absl::StatusOr<v1::OperationResponse> ClusterService::RotateCredential(
     return absl::InvalidArgumentError(
         "credential: missing: application_credential_id and "
         "application_credential_secret are required");
+  }
+  if (absl::Status time = EnoughTimeLeft(deadline, "nothing was changed");
+      !time.ok()) {
+    return time;
   }
   auto guard = locks_.TryAcquire(spec.cluster().uuid(), "RotateCredential");
   if (!guard.ok()) return guard.status();

@@ -49,8 +49,16 @@ struct LifecycleOptions {
   // Per-cluster Leases shared by every replica (cluster_leases.h); a zero
   // duration serialises verbs within this process only.
   LeaseOptions leases;
+  // The least of the caller's deadline a verb needs left to start helm.
+  absl::Duration min_time_to_start = absl::Seconds(5);
 };
 
+// Every verb takes the caller's deadline. A verb that cannot start helm
+// with `LifecycleOptions::min_time_to_start` of it left answers
+// DEADLINE_EXCEEDED and applies nothing; once helm has started the verb
+// runs to its end whatever the caller does (applied, or recovered after a
+// helm killed at its own timeout) and logs the outcome, so the next status
+// sync shows the truth.
 class ClusterService {
  public:
   // `random_bytes(n)` returns n bytes from a secure source (etcd keys).
@@ -59,23 +67,32 @@ class ClusterService {
                  std::function<std::string(size_t)> random_bytes);
 
   absl::StatusOr<v1::OperationResponse> Create(
-      const v1::CreateClusterRequest& request);
+      const v1::CreateClusterRequest& request,
+      absl::Time deadline = absl::InfiniteFuture());
   absl::StatusOr<v1::OperationResponse> Update(
-      const v1::UpdateClusterRequest& request);
+      const v1::UpdateClusterRequest& request,
+      absl::Time deadline = absl::InfiniteFuture());
   absl::StatusOr<v1::OperationResponse> Resize(
-      const v1::ResizeClusterRequest& request);
+      const v1::ResizeClusterRequest& request,
+      absl::Time deadline = absl::InfiniteFuture());
   absl::StatusOr<v1::OperationResponse> Upgrade(
-      const v1::UpgradeClusterRequest& request);
+      const v1::UpgradeClusterRequest& request,
+      absl::Time deadline = absl::InfiniteFuture());
   absl::StatusOr<v1::OperationResponse> Delete(
-      const v1::DeleteClusterRequest& request);
+      const v1::DeleteClusterRequest& request,
+      absl::Time deadline = absl::InfiniteFuture());
   absl::StatusOr<v1::OperationResponse> CreateNodeGroup(
-      const v1::NodeGroupRequest& request);
+      const v1::NodeGroupRequest& request,
+      absl::Time deadline = absl::InfiniteFuture());
   absl::StatusOr<v1::OperationResponse> UpdateNodeGroup(
-      const v1::NodeGroupRequest& request);
+      const v1::NodeGroupRequest& request,
+      absl::Time deadline = absl::InfiniteFuture());
   absl::StatusOr<v1::OperationResponse> DeleteNodeGroup(
-      const v1::NodeGroupRequest& request);
+      const v1::NodeGroupRequest& request,
+      absl::Time deadline = absl::InfiniteFuture());
   absl::StatusOr<v1::OperationResponse> RotateCredential(
-      const v1::RotateCredentialRequest& request);
+      const v1::RotateCredentialRequest& request,
+      absl::Time deadline = absl::InfiniteFuture());
 
   int InFlight() const { return locks_.InFlight(); }
   DeletionReaper& reaper() { return reaper_; }
@@ -85,10 +102,11 @@ class ClusterService {
  private:
   // What a verb adds to the common apply path.
   struct ApplyPlan {
-    ApplyPlan(const char* verb, v1::ClusterSpec spec)
-        : verb(verb), spec(std::move(spec)) {}
+    ApplyPlan(const char* verb, v1::ClusterSpec spec, absl::Time deadline)
+        : verb(verb), spec(std::move(spec)), deadline(deadline) {}
     const char* verb;
     v1::ClusterSpec spec;
+    absl::Time deadline;  // the caller's
     bool may_generate_release = false;
     const v1::CredentialMaterial* credential = nullptr;  // write the Secret
     const v1::CaCertificates* cas = nullptr;             // write CA Secrets
@@ -128,7 +146,11 @@ class ClusterService {
                                const std::string& ns,
                                const absl::Status& killed);
   absl::StatusOr<v1::OperationResponse> NodeGroupVerb(
-      const char* verb, const v1::NodeGroupRequest& request, bool remove);
+      const char* verb, const v1::NodeGroupRequest& request, bool remove,
+      absl::Time deadline);
+  // DEADLINE_EXCEEDED when less than min_time_to_start of `deadline` is
+  // left; `stage` says where ("before anything was applied", ...).
+  absl::Status EnoughTimeLeft(absl::Time deadline, const char* stage) const;
 
   const RenderService* render_;
   kube::KubeClient* kube_;

@@ -250,6 +250,39 @@ class RecoveryTest(unittest.TestCase):
                      what="the cluster's Secrets to be removed")
         self.assertIn('msg="cluster gone, its Secrets removed"', env.log())
 
+    def test_a_caller_without_time_left_gets_nothing_applied(self):
+        env = self.env
+        spec, release, ns = self.created(5, "hurried")
+        spec.node_groups[1].node_count = 3
+        with self.assertRaises(grpc.RpcError) as hurried:
+            env.stub.ResizeCluster(driver_pb2.ResizeClusterRequest(
+                spec=spec, node_group="default-worker"), timeout=3)
+        self.assertEqual(hurried.exception.code(),
+                         grpc.StatusCode.DEADLINE_EXCEEDED)
+        self.assertIn("less than the 5s a verb needs to start helm; "
+                      "nothing was applied", hurried.exception.details())
+        self.assertEqual(self.records(release, ns), {1: "deployed"})
+
+    def test_once_helm_started_the_verb_finishes_after_the_caller_left(self):
+        env = self.env
+        spec, release, ns = self.created(6, "patient")
+        spec.node_groups[1].node_count = 3
+        env.fault(delays=[{"ms": 8000, "method": "PATCH",
+                           "path_contains": "machinedeployments",
+                           "count": 1}])
+        with self.assertRaises(grpc.RpcError) as left:
+            env.stub.ResizeCluster(driver_pb2.ResizeClusterRequest(
+                spec=spec, node_group="default-worker"), timeout=6)
+        self.assertEqual(left.exception.code(),
+                         grpc.StatusCode.DEADLINE_EXCEEDED)
+        # The caller gave up; the bridge did not: the resize is applied,
+        # whole, and the log says so.
+        env.wait_for(lambda: self.records(release, ns).get(2) == "deployed",
+                     timeout=20, what="revision 2 deployed")
+        env.wait_for(lambda: re.search(
+            r'msg="call finished".*verb=ResizeCluster.*code=OK', env.log()),
+            what="the resize's outcome in the log")
+
 
 class TimeoutsAcrossRestartsTest(StatusCalls, unittest.TestCase):
     """Status timeouts count from what the management cluster records, so
