@@ -136,8 +136,13 @@ class ChartTest(unittest.TestCase):
         self.assertEqual(
             sorted(d["kind"] for d in docs),
             ["ClusterRole", "ClusterRole", "ClusterRoleBinding",
-             "ClusterRoleBinding", "ConfigMap", "Deployment", "Service",
-             "ServiceAccount"])
+             "ClusterRoleBinding", "ConfigMap", "Deployment",
+             "PodDisruptionBudget", "Service", "ServiceAccount"])
+        # Two replicas (the per-cluster Lease makes them safe), one of
+        # which a node drain may take at a time.
+        self.assertEqual(find(docs, "Deployment")[0]["spec"]["replicas"], 2)
+        self.assertEqual(
+            find(docs, "PodDisruptionBudget")[0]["spec"]["maxUnavailable"], 1)
         pod = find(docs, "Deployment")[0]["spec"]["template"]["spec"]
         container = pod["containers"][0]
         self.assertTrue(pod["securityContext"]["runAsNonRoot"])
