@@ -55,8 +55,9 @@ LeaseView ReadLease(const json& lease) {
   view.transitions = spec.value("leaseTransitions", 0);
   const json meta = lease.value("metadata", json::object());
   view.resource_version = meta.value("resourceVersion", "");
-  view.verb =
-      meta.value("annotations", json::object()).value(kVerbAnnotation, "");
+  const json annotations = meta.value("annotations", json::object());
+  view.verb = annotations.value(kVerbAnnotation, "");
+  view.request_id = annotations.value(kRequestAnnotation, "");
   return view;
 }
 

@@ -39,7 +39,8 @@ std::string LeaseName(const std::string& cluster_uuid);
 // A Lease as the API returns it, read (pure).
 struct LeaseView {
   std::string holder;
-  std::string verb;  // annotation written by the holder
+  std::string verb;        // annotation written by the holder
+  std::string request_id;  // of the holder's (or the last) verb
   absl::Time acquired = absl::InfinitePast();
   absl::Time renewed = absl::InfinitePast();
   absl::Duration duration = absl::ZeroDuration();

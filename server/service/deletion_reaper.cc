@@ -72,7 +72,10 @@ absl::StatusOr<int> DeletionReaper::CheckOnce() {
     }
     if (!lease.ok() && !absl::IsNotFound(lease.status())) continue;
 
+    // Lines carry the request id of the last verb that held the cluster's
+    // Lease: the delete, so its lines and these share an id.
     log::Context context;
+    if (lease.ok()) context.request_id = ReadLease(*lease).request_id;
     context.verb = "DeleteCluster";
     context.cluster_uuid = uuid;
     context.release = release;
