@@ -1,5 +1,6 @@
 #include "client/spec_file.h"
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -9,6 +10,7 @@
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/util/json_util.h"
 #include "nlohmann/json.hpp"
+#include "server/util/utf8.h"
 #include "yaml-cpp/yaml.h"
 
 namespace capi_bridge::client {
@@ -151,6 +153,20 @@ class Converter {
 absl::Status ParseSpecText(const std::string& text,
                            google::protobuf::Message* message) {
   message->Clear();
+  // Every string of the spec becomes a protobuf string, which must be
+  // UTF-8: say where the file is not, before parsing it.
+  if (size_t bad = util::FirstInvalidUtf8(text); bad != std::string::npos) {
+    size_t line = 1 + static_cast<size_t>(
+                          std::count(text.begin(), text.begin() + bad, '\n'));
+    size_t line_start = text.rfind('\n', bad == 0 ? 0 : bad - 1);
+    size_t column = line_start == std::string::npos || bad == 0
+                        ? bad + 1
+                        : bad - line_start;
+    return absl::InvalidArgumentError(absl::StrCat(
+        "not valid UTF-8 at line ", line, ", byte ", column, " (0x",
+        absl::Hex(static_cast<unsigned char>(text[bad]), absl::kZeroPad2),
+        "); accepted: UTF-8 text (YAML or JSON)"));
+  }
   YAML::Node root;
   try {
     root = YAML::Load(text);
@@ -167,8 +183,14 @@ absl::Status ParseSpecText(const std::string& text,
         absl::StrJoin(converter.errors(), "\n- ")));
   }
   google::protobuf::util::JsonParseOptions options;
+  std::string doc_text;
+  try {
+    doc_text = doc.dump();
+  } catch (const json::exception& e) {  // defensive: the text was checked
+    return absl::InvalidArgumentError(absl::StrCat("spec file: ", e.what()));
+  }
   auto status =
-      google::protobuf::util::JsonStringToMessage(doc.dump(), message, options);
+      google::protobuf::util::JsonStringToMessage(doc_text, message, options);
   if (!status.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("spec file: ", std::string(status.message())));

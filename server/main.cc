@@ -10,6 +10,7 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/synchronization/notification.h"
+#include "google/protobuf/stubs/logging.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -72,6 +73,17 @@ int Shutdown(grpc::Server* server, const sigset_t& signals, int first_signal,
   return 0;
 }
 
+// libprotobuf's own messages (e.g. a request with a string that is not
+// UTF-8) go through the structured log instead of raw lines on stderr.
+void ProtobufLog(google::protobuf::LogLevel level, const char* filename,
+                 int line, const std::string& message) {
+  (void)filename;
+  (void)line;
+  log::Log(level >= google::protobuf::LOGLEVEL_ERROR ? log::Level::kWarn
+                                                     : log::Level::kDebug,
+           "libprotobuf", {{"detail", message}});
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -105,6 +117,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   log::Configure(config->log.format, config->log.level);
+  google::protobuf::SetLogHandler(&ProtobufLog);
   log::AddGlobalSecret(config->auth.token);
 
   // Signals are taken by sigwait on the main thread, so block them in

@@ -11,6 +11,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/synchronization/mutex.h"
 #include "nlohmann/json.hpp"
+#include "server/util/utf8.h"
 
 namespace capi_bridge::log {
 namespace {
@@ -68,7 +69,7 @@ bool NeedsQuotes(std::string_view value) {
       return true;
     }
   }
-  return false;
+  return !util::IsValidUtf8(value);
 }
 
 void AppendLogfmt(std::string* out, std::string_view key,
@@ -81,8 +82,16 @@ void AppendLogfmt(std::string* out, std::string_view key,
     return;
   }
   out->push_back('"');
-  for (unsigned char c : value) {
-    switch (c) {
+  for (size_t i = 0; i < value.size();) {
+    const unsigned char c = static_cast<unsigned char>(value[i]);
+    const size_t n = util::Utf8SequenceLength(value, i);
+    if (n > 1) {  // a whole multi-byte character
+      out->append(value.data() + i, n);
+      i += n;
+      continue;
+    }
+    ++i;
+    switch (n == 0 ? 0x100 : c) {  // 0x100: a byte that is not UTF-8
       case '"':
         out->append("\\\"");
         break;
@@ -99,7 +108,7 @@ void AppendLogfmt(std::string* out, std::string_view key,
         out->append("\\t");
         break;
       default:
-        if (c < ' ' || c == 0x7f) {
+        if (n == 0 || c < ' ' || c == 0x7f) {
           absl::StrAppend(out, "\\x", absl::Hex(c, absl::kZeroPad2));
         } else {
           out->push_back(static_cast<char>(c));

@@ -3,7 +3,11 @@
 //
 // Each problem names the field or label, the offending value and what is
 // accepted. ToStatus() turns the collection into one INVALID_ARGUMENT status
-// whose message lists the problems in the order they were found.
+// whose message lists the problems in the order they were found: the first
+// kMaxListedProblems that fit in kMaxProblemBytes (as gRPC sends them,
+// percent-encoded), then "and N more" (so a
+// reply always fits gRPC's default 8 KiB metadata limit), with the whole
+// list in the status payload kAllProblemsPayload for the server's log.
 //
 // A problem identical to one already recorded is kept once. Not
 // thread-safe; one instance per render.
@@ -17,6 +21,11 @@
 #include "absl/strings/string_view.h"
 
 namespace capi_bridge::render {
+
+inline constexpr size_t kMaxListedProblems = 50;
+inline constexpr size_t kMaxProblemBytes = 4000;
+inline constexpr char kAllProblemsPayload[] =
+    "type.googleapis.com/capi_bridge.AllProblems";
 
 struct Problem {
   std::string field;     // e.g. "labels.auto_healing_enabled (cluster label)"

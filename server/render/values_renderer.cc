@@ -29,6 +29,68 @@ bool IsReleaseName(absl::string_view name) {
   return true;
 }
 
+// The identity values that become Kubernetes names and label values, and
+// the sizes the bridge accepts, checked before anything is written.
+void CheckIdentityAndSizes(RenderContext* ctx) {
+  const auto& cluster = ctx->spec.cluster();
+  const std::string& uuid = cluster.uuid();
+  if (!uuid.empty() &&
+      (uuid.size() > kMaxObjectNameLength || !IsReleaseName(uuid))) {
+    ctx->problems.Add("cluster.uuid", uuid,
+                      "a UUID as Magnum writes it: at most 63 lower-case "
+                      "letters, digits and '-' (it names the cluster's Lease "
+                      "and labels its Secrets)");
+  }
+  const std::string& project = cluster.project_id();
+  if (!project.empty()) {
+    const std::string ns =
+        NamespaceName(ctx->options.namespace_prefix, project);
+    if (!IsK8sLabelValue(project)) {
+      ctx->problems.Add("cluster.project_id", project,
+                        "a Keystone project id: at most 63 letters, digits, "
+                        "'-', '_' or '.', starting and ending with a letter "
+                        "or digit (it labels the cluster's Secrets)");
+    } else if (ns.size() > kMaxObjectNameLength ||
+               ns.size() == ctx->options.namespace_prefix.size() + 1) {
+      ctx->problems.Add(
+          "cluster.project_id", project,
+          absl::StrCat("an id whose letters and digits, after \"",
+                       ctx->options.namespace_prefix,
+                       "-\", make a namespace name of at most 63 characters"));
+    }
+  }
+  // Magnum's user ids may be longer than a label value (federated users):
+  // like the reference driver the label keeps the first 63 characters.
+  const std::string& user = cluster.user_id();
+  const bool user_ok =
+      user.find_first_not_of(
+          "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRST"
+          "UVWXYZ0123456789-_.") == std::string::npos &&
+      IsK8sLabelValue(absl::string_view(user).substr(0, kMaxObjectNameLength));
+  if (!user_ok) {
+    ctx->problems.Add("cluster.user_id", user,
+                      "a Keystone user id: letters, digits, '-', '_' or '.', "
+                      "starting with a letter or digit (its first 63 "
+                      "characters label the cluster's Secrets)");
+  }
+  if (ctx->spec.node_groups_size() > kMaxNodeGroups) {
+    ctx->problems.Add(
+        "node_groups", absl::StrCat(ctx->spec.node_groups_size(), " groups"),
+        absl::StrCat("at most ", kMaxNodeGroups, " node groups per cluster"));
+  }
+  auto count_labels = [&](const char* field, size_t count) {
+    if (count > kMaxLabels) {
+      ctx->problems.Add(field, absl::StrCat(count, " labels"),
+                        absl::StrCat("at most ", kMaxLabels, " labels"));
+    }
+  };
+  count_labels("cluster.labels", ctx->spec.cluster().labels_size());
+  count_labels("template.labels", ctx->spec.template_().labels_size());
+  for (const auto& group : ctx->spec.node_groups()) {
+    count_labels("node_groups[].labels", group.labels_size());
+  }
+}
+
 void WarnAboutLabels(RenderContext* ctx) {
   std::set<std::string> names;
   for (const auto& [k, v] : ctx->template_labels) names.insert(k);
@@ -154,6 +216,7 @@ absl::StatusOr<RenderResult> ValuesRenderer::Render(
     ctx.problems.Missing("cluster.project_id",
                          "the Keystone project that owns the cluster");
   }
+  CheckIdentityAndSizes(&ctx);
   WarnAboutLabels(&ctx);
 
   RenderImageAndIdentity(&ctx);

@@ -20,6 +20,10 @@
 
 namespace capi_bridge::render {
 
+// Sizes a spec may have (larger ones are refused naming the limit).
+inline constexpr int kMaxNodeGroups = 100;
+inline constexpr int kMaxLabels = 200;  // per label map
+
 using magnum::capi::bridge::v1::ClusterSpec;
 
 struct RenderWarning {

@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "server/render/naming.h"
 #include "server/render/yaml_writer.h"
+#include "server/util/utf8.h"
 #include "yaml-cpp/yaml.h"
 
 namespace capi_bridge::service {
@@ -32,7 +33,9 @@ json SecretObject(const ClusterIdentity& id, const std::string& name,
 }  // namespace
 
 std::string LabelValue(const std::string& value) {
-  return value.substr(0, render::kMaxObjectNameLength);
+  // The renderer refuses values that are not label characters; cut on a
+  // character boundary all the same.
+  return std::string(util::Utf8Prefix(value, render::kMaxObjectNameLength));
 }
 
 std::string ClusterSecretsSelector(const std::string& cluster_uuid) {

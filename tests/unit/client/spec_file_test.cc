@@ -30,6 +30,20 @@ facts:
   CHECK(spec.facts().flavors().at("m1.large").ram_mb() == 8192);
 }
 
+TEST_CASE("a spec that is not UTF-8 is refused, naming where",
+          "[spec-file][hostile]") {
+  ClusterSpec spec;
+  absl::Status s = ParseSpecText(
+      "cluster:\n  name: demo\nnode_groups:\n  - {name: gr\xfcn}\n", &spec);
+  REQUIRE(absl::IsInvalidArgument(s));
+  CHECK(std::string(s.message()) ==
+        "not valid UTF-8 at line 4, byte 14 (0xfc); accepted: UTF-8 text "
+        "(YAML or JSON)");
+  CHECK(ParseSpecText("\xc3", &spec).message() ==
+        "not valid UTF-8 at line 1, byte 1 (0xc3); accepted: UTF-8 text "
+        "(YAML or JSON)");
+}
+
 TEST_CASE("JSON specs are read too", "[spec-file]") {
   ClusterSpec spec;
   REQUIRE(ParseSpecText(R"({"cluster": {"name": "j"}})", &spec).ok());

@@ -6,6 +6,7 @@
 
 #include "catch2/catch.hpp"
 #include "nlohmann/json.hpp"
+#include "server/util/utf8.h"
 
 namespace capi_bridge::log {
 namespace {
@@ -31,6 +32,17 @@ TEST_CASE("logfmt lines carry the verb context and quote what needs it",
         "ts=2023-11-14T22:13:20.123Z level=info msg=\"release applied\" "
         "request_id=req-42 verb=CreateCluster cluster_uuid=0b1c "
         "release=demo-x7k2p revision=3 stderr=\"a \\\"b\\\"\\nc=d\"");
+}
+
+TEST_CASE("log lines stay valid UTF-8 whatever the values hold", "[log]") {
+  std::string line = FormatLine(Format::kLogfmt, kTime, Level::kWarn, "bad",
+                                nullptr, {{"name", "gr\xc3\xbcn\xff"}}, {});
+  CHECK(line.find("name=\"gr\xc3\xbcn\\xff\"") != std::string::npos);
+  CHECK(util::IsValidUtf8(line));
+  line = FormatLine(Format::kJson, kTime, Level::kWarn, "bad", nullptr,
+                    {{"name", "\xc3"}}, {});
+  CHECK(util::IsValidUtf8(line));
+  CHECK_NOTHROW(nlohmann::json::parse(line));
 }
 
 TEST_CASE("JSON lines parse back to the same fields", "[log]") {

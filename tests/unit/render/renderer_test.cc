@@ -1,7 +1,9 @@
 // Whole-document behaviour of ValuesRenderer: chart-version awareness,
 // several problems at once, facts, overrides, determinism.
 #include "catch2/catch.hpp"
+#include "server/render/problems.h"
 #include "server/render/yaml_writer.h"
+#include "server/util/utf8.h"
 #include "tests/unit/render/spec_builder.h"
 
 namespace capi_bridge::testing {
@@ -244,6 +246,104 @@ TEST_CASE("a stack_id helm would refuse is rejected", "[renderer]") {
   Rendered r = Render(spec);
   REQUIRE_FALSE(r.ok);
   CHECK(r.error.find("cluster.stack_id: \"Bad_Release\"") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace capi_bridge::testing
+
+namespace capi_bridge::testing {
+namespace {
+
+TEST_CASE("values that become Kubernetes names are checked before any write",
+          "[renderer][hostile]") {
+  struct Row {
+    const char* field;
+    std::string value;
+  };
+  std::vector<Row> rows = {
+      // 62 ASCII characters and an é: the 63-byte label cut would have
+      // split the é.
+      {"cluster.user_id", std::string(62, 'u') + "\xc3\xa9"},
+      {"cluster.user_id", "admin/../x"},
+      {"cluster.user_id", "-leading-dash"},
+      {"cluster.project_id", "proj/1"},
+      {"cluster.project_id", std::string(70, 'a')},
+      {"cluster.project_id", "___"},
+      {"cluster.uuid", "0B1C-UPPER"},
+      {"cluster.uuid", "has space"},
+  };
+  for (const Row& row : rows) {
+    INFO(row.field << " = " << row.value);
+    ClusterSpec spec = StandardSpec();
+    if (std::string(row.field) == "cluster.user_id") {
+      spec.mutable_cluster()->set_user_id(row.value);
+    } else if (std::string(row.field) == "cluster.project_id") {
+      spec.mutable_cluster()->set_project_id(row.value);
+    } else {
+      spec.mutable_cluster()->set_uuid(row.value);
+    }
+    Rendered r = Render(spec);
+    REQUIRE_FALSE(r.ok);
+    CHECK(r.error.find(std::string(row.field) + ": ") != std::string::npos);
+    CHECK(r.error.find("accepted: ") != std::string::npos);
+  }
+  // A federated user's 64-character id is fine: the label keeps 63.
+  ClusterSpec spec = StandardSpec();
+  spec.mutable_cluster()->set_user_id(std::string(64, 'f'));
+  CHECK(Render(spec).ok);
+}
+
+TEST_CASE("counts are bounded and the limit is named", "[renderer][hostile]") {
+  ClusterSpec spec = StandardSpec();
+  for (int i = 0; i < 150; ++i) {
+    auto* group = spec.add_node_groups();
+    *group = spec.node_groups(1);
+    group->set_name("extra-" + std::to_string(i));
+    group->set_is_default(false);
+  }
+  for (int i = 0; i < 250; ++i) {
+    (*spec.mutable_cluster()->mutable_labels())["x" + std::to_string(i)] = "1";
+  }
+  Rendered r = Render(spec);
+  REQUIRE_FALSE(r.ok);
+  CHECK(r.error.find("node_groups: \"152 groups\"; accepted: at most 100 "
+                     "node groups per cluster") != std::string::npos);
+  CHECK(r.error.find("cluster.labels: \"250 labels\"; accepted: at most 200 "
+                     "labels") != std::string::npos);
+}
+
+TEST_CASE("a long problem list is cut to fit a reply, all of it kept aside",
+          "[renderer][hostile]") {
+  render::Problems problems;
+  for (int i = 0; i < 2000; ++i) {
+    problems.Add("labels.x" + std::to_string(i) + " (cluster label)",
+                 std::string(200, 'v'), "true or false");
+  }
+  absl::Status status = problems.ToStatus();
+  const std::string message(status.message());
+  CHECK(message.rfind("2000 problems in the cluster spec:", 0) == 0);
+  CHECK(message.size() <= render::kMaxProblemBytes + 200);
+  CHECK(message.find("more (the bridge's log lists all 2000 under this "
+                     "call's request id)") != std::string::npos);
+  auto all = status.GetPayload(render::kAllProblemsPayload);
+  REQUIRE(all.has_value());
+  CHECK(std::string(*all).find("labels.x1999 (cluster label)") !=
+        std::string::npos);
+  // Few problems: all listed, nothing aside.
+  render::Problems few;
+  few.Add("labels.a", "b", "c");
+  CHECK_FALSE(few.ToStatus().GetPayload(render::kAllProblemsPayload));
+}
+
+TEST_CASE("values in messages are cut on characters, bad bytes escaped",
+          "[renderer][hostile]") {
+  // 119 ASCII characters then two-byte characters: the cut falls after
+  // the 120th character, never inside one.
+  std::string quoted =
+      render::QuoteForMessage(std::string(119, 'a') + "\xc3\xa9\xc3\xa9");
+  CHECK(quoted == "\"" + std::string(119, 'a') + "\xc3\xa9...\"");
+  CHECK(render::QuoteForMessage("ok\xff\xfe") == "\"ok\\xff\\xfe\"");
+  CHECK(util::IsValidUtf8(render::QuoteForMessage("\xe2\x82")));
 }
 
 }  // namespace

@@ -1,0 +1,93 @@
+"""Hostile input through the gRPC API: refused before anything is written,
+never a crash or UNKNOWN, replies that fit, logs that stay valid."""
+
+import json
+import unittest
+
+from tests.integration.harness import (Environment, credential, driver_pb2,
+                                       example_spec, grpc)
+
+
+class HostileInputTest(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.env = Environment(extra_config="log: {format: json}\n")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.env.close()
+
+    def create(self, spec, **kwargs):
+        return self.env.stub.CreateCluster(driver_pb2.CreateClusterRequest(
+            spec=spec, credential=credential(1)), timeout=60, **kwargs)
+
+    def refused(self, spec):
+        with self.assertRaises(grpc.RpcError) as refused:
+            self.create(spec)
+        self.assertEqual(refused.exception.code(),
+                         grpc.StatusCode.INVALID_ARGUMENT,
+                         refused.exception.details())
+        return refused.exception.details()
+
+    def test_identity_values_are_checked_before_the_first_write(self):
+        cases = [("cluster.user_id", "u" * 62 + "\u00e9"),
+                 ("cluster.user_id", "admin/../root"),
+                 ("cluster.project_id", "Proj/ect")]
+        for number, (field, value) in enumerate(cases):
+            project = "feedface%024d" % number
+            spec = example_spec(**{
+                "cluster.uuid": "77777777-aaaa-4bbb-8ccc-%012d" % number,
+                "cluster.project_id": project, field: value})
+            details = self.refused(spec)
+            self.assertIn(field + ": ", details)
+            self.assertIn("accepted: ", details)
+            namespaces = self.env.names("Namespace", "")
+            self.assertNotIn("magnum-" + project, namespaces)
+        self.assertNotIn('"code":"UNKNOWN"', self.env.log())
+
+    def test_thousands_of_problems_fit_in_the_reply_and_all_are_logged(self):
+        many = example_spec(**{"cluster.uuid": "77777777-bbbb-4bbb-8ccc-"
+                                               "000000000001"})
+        for i in range(150):
+            group = many.node_groups.add()
+            group.CopyFrom(many.node_groups[1])
+            group.name = "g%d" % i
+            group.is_default = False
+            group.labels["boot_volume_size"] = "big-%d" % i
+        with self.assertRaises(grpc.RpcError) as refused:
+            self.create(many, metadata=[("x-request-id", "req-hostile-1")])
+        error = refused.exception
+        self.assertEqual(error.code(), grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertIn("at most 100 node groups per cluster", error.details())
+        self.assertRegex(error.details(), r"and \d+ more \(the bridge's log "
+                         r"lists all \d+ under this call's request id\)")
+        logged = [json.loads(line) for line in self.env.log().splitlines()]
+        every = [line for line in logged
+                 if line.get("request_id") == "req-hostile-1" and
+                 line["msg"] == "every problem of the refused spec"]
+        self.assertEqual(len(every), 1)
+        self.assertIn("node_groups[g149]", every[0]["problems"])
+
+    def test_bytes_that_are_not_a_request_get_an_answer_and_a_clean_log(self):
+        call = self.env.channel.unary_unary(
+            "/magnum.capi.bridge.v1.ClusterDriver/CreateCluster",
+            request_serializer=None, response_deserializer=None)
+        # Field 1 (spec), length 4, then a string that is not UTF-8 inside.
+        for garbage in (b"\xff\xff\xff\xff", b"\x0a\x04\x0a\x02\xc3\x28"):
+            with self.assertRaises(grpc.RpcError) as refused:
+                call(garbage, timeout=10)
+            self.assertIn(refused.exception.code(),
+                          (grpc.StatusCode.INTERNAL,
+                           grpc.StatusCode.INVALID_ARGUMENT))
+        # Every line the server wrote is still JSON.
+        for line in self.env.log().splitlines():
+            json.loads(line)
+        # And it still serves.
+        self.assertTrue(self.env.stub.RenderValues(
+            driver_pb2.RenderValuesRequest(spec=example_spec()),
+            timeout=30).values_yaml)
+
+
+if __name__ == "__main__":
+    unittest.main()
