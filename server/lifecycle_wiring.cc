@@ -1,32 +1,88 @@
 #include "server/lifecycle_wiring.h"
 
+#include <unistd.h>
+
+#include <cstdlib>
+#include <optional>
+
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "server/kube/kubeconfig.h"
 
 namespace capi_bridge {
+
+namespace {
+
+// The management cluster's connection: an error when a configured
+// kubeconfig cannot be used; nullopt (and why) when none is configured or
+// found.
+absl::StatusOr<std::optional<kube::KubeConnection>> ManagementConnection(
+    const config::ManagementConfig& m, std::string* unavailable_reason) {
+  absl::StatusOr<kube::KubeConnection> connection =
+      kube::ResolveConnection(m.kubeconfig, m.context);
+  if (connection.ok()) return std::optional(*std::move(connection));
+  if (!m.kubeconfig.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("management.kubeconfig: ", connection.status().message()));
+  }
+  *unavailable_reason = absl::StrCat(
+      "no kubeconfig found (set management.kubeconfig or $KUBECONFIG): ",
+      connection.status().message());
+  return std::optional<kube::KubeConnection>();
+}
+
+kube::HttpKubeClientOptions KubeOptions(const config::ManagementConfig& m) {
+  kube::HttpKubeClientOptions options;
+  options.connect_timeout = absl::Seconds(m.connect_timeout_seconds);
+  options.request_timeout = absl::Seconds(m.request_timeout_seconds);
+  options.max_attempts = m.max_attempts;
+  return options;
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> CheckLifecycle(const config::BridgeConfig& config) {
+  std::string unavailable;
+  auto connection = ManagementConnection(config.management, &unavailable);
+  if (!connection.ok()) return connection.status();
+  if (!connection->has_value()) {
+    return absl::StrCat("lifecycle verbs would be disabled: ", unavailable);
+  }
+  auto client = kube::HttpKubeClient::Create(**connection,
+                                             KubeOptions(config.management));
+  if (!client.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("management.kubeconfig: ", client.status().message()));
+  }
+  const std::string& helm = config.helm.binary;
+  bool found = false;
+  if (helm.find('/') != std::string::npos) {
+    found = access(helm.c_str(), X_OK) == 0;
+  } else if (const char* path = getenv("PATH")) {
+    for (absl::string_view dir : absl::StrSplit(path, ':')) {
+      std::string candidate = absl::StrCat(dir.empty() ? "." : dir, "/", helm);
+      if (access(candidate.c_str(), X_OK) == 0) found = true;
+    }
+  }
+  if (!found) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("helm.binary: \"", helm,
+                     "\" is not an executable file nor a program in PATH"));
+  }
+  return absl::StrCat("management cluster ", (*connection)->server, " (",
+                      (*connection)->source, ")");
+}
 
 absl::StatusOr<Lifecycle> BuildLifecycle(const config::BridgeConfig& config,
                                          const service::RenderService* render) {
   Lifecycle out;
   const config::ManagementConfig& m = config.management;
-  absl::StatusOr<kube::KubeConnection> connection =
-      kube::ResolveConnection(m.kubeconfig, m.context);
-  if (!connection.ok()) {
-    if (!m.kubeconfig.empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "management.kubeconfig: ", connection.status().message()));
-    }
-    out.unavailable_reason = absl::StrCat(
-        "no kubeconfig found (set management.kubeconfig or $KUBECONFIG): ",
-        connection.status().message());
-    return out;
-  }
-  kube::HttpKubeClientOptions kube_options;
-  kube_options.connect_timeout = absl::Seconds(m.connect_timeout_seconds);
-  kube_options.request_timeout = absl::Seconds(m.request_timeout_seconds);
-  kube_options.max_attempts = m.max_attempts;
-  out.target = absl::StrCat(connection->server, " (", connection->source, ")");
-  auto client = kube::HttpKubeClient::Create(*connection, kube_options);
+  auto connection = ManagementConnection(m, &out.unavailable_reason);
+  if (!connection.ok()) return connection.status();
+  if (!connection->has_value()) return out;
+  out.target =
+      absl::StrCat((*connection)->server, " (", (*connection)->source, ")");
+  auto client = kube::HttpKubeClient::Create(**connection, KubeOptions(m));
   if (!client.ok()) return client.status();
   out.kube = *std::move(client);
 

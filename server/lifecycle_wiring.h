@@ -46,6 +46,12 @@ struct Lifecycle {
 absl::StatusOr<Lifecycle> BuildLifecycle(const config::BridgeConfig& config,
                                          const service::RenderService* render);
 
+// What --check-config adds to the config's own checks: the kubeconfig and
+// the files it names load as serving would load them, and the helm binary
+// exists. Returns one line saying what serving would reach; an error
+// names the key at fault.
+absl::StatusOr<std::string> CheckLifecycle(const config::BridgeConfig& config);
+
 }  // namespace capi_bridge
 
 #endif  // CAPI_BRIDGE_SERVER_LIFECYCLE_WIRING_H_

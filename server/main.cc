@@ -107,7 +107,14 @@ int main(int argc, char** argv) {
                "check the config (file, --set, referenced files) and exit: "
                "0 when valid, 2 with every problem named");
   app.set_version_flag("--version", kVersion);
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version exit 0; every argument error exits 2, as the
+    // config errors do (CLI11's own codes would be 101-120).
+    int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
   if (!listen.empty()) sets.push_back("listen=" + listen);
 
   absl::StatusOr<capi_bridge::config::BridgeConfig> config =
@@ -136,7 +143,12 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (check_only) {
-    std::cout << "capi-bridge-server: config is valid\n";
+    absl::StatusOr<std::string> reach = capi_bridge::CheckLifecycle(*config);
+    if (!reach.ok()) {
+      std::cerr << "capi-bridge-server: " << reach.status().message() << "\n";
+      return 2;
+    }
+    std::cout << "capi-bridge-server: config is valid; " << *reach << "\n";
     return 0;
   }
 

@@ -13,6 +13,7 @@
 #include "server/config/yaml_json.h"
 #include "server/render/chart_version.h"
 #include "server/render/problems.h"
+#include "server/util/utf8.h"
 #include "yaml-cpp/yaml.h"
 
 namespace capi_bridge::config {
@@ -296,10 +297,55 @@ void CheckAuth(AuthConfig& auth, const std::string& base_dir,
 
 }  // namespace
 
+namespace {
+
+// Every mapping key that appears twice in `node` (yaml-cpp keeps both, and
+// which one a lookup finds is not what the operator expects).
+void DuplicateKeys(const YAML::Node& node, const std::string& path,
+                   Problems* problems) {
+  if (node.IsMap()) {
+    std::set<std::string> seen;
+    for (const auto& entry : node) {
+      std::string key = entry.first.IsScalar() ? entry.first.Scalar() : "?";
+      std::string where = path.empty() ? key : path + "." + key;
+      if (!seen.insert(key).second) {
+        problems->Add(where, key,
+                      "each key once per mapping (it is given "
+                      "twice)");
+      }
+      DuplicateKeys(entry.second, where, problems);
+    }
+  } else if (node.IsSequence()) {
+    for (size_t i = 0; i < node.size(); ++i) {
+      DuplicateKeys(node[i], absl::StrCat(path, "[", i, "]"), problems);
+    }
+  }
+}
+
+// The namespace prefix makes "<prefix>-<project id>" (32 characters from
+// Keystone): a lower-case DNS label of at most 63 characters.
+bool IsNamespacePrefix(const std::string& prefix) {
+  if (prefix.empty() || prefix.size() > 30) return false;
+  for (char c : prefix) {
+    if (!absl::ascii_islower(c) && !absl::ascii_isdigit(c) && c != '-') {
+      return false;
+    }
+  }
+  return prefix.front() != '-' && prefix.back() != '-';
+}
+
+}  // namespace
+
 absl::StatusOr<BridgeConfig> ParseConfig(const std::string& yaml_text,
                                          const std::string& base_dir,
                                          const std::vector<std::string>& sets) {
   Problems problems("the bridge config");
+  if (size_t bad = util::FirstInvalidUtf8(yaml_text);
+      bad != std::string::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("config file: not valid UTF-8 at byte offset ", bad,
+                     "; accepted: UTF-8 YAML"));
+  }
   YAML::Node root;
   try {
     root = yaml_text.empty() ? YAML::Node(YAML::NodeType::Map)
@@ -310,6 +356,7 @@ absl::StatusOr<BridgeConfig> ParseConfig(const std::string& yaml_text,
                      ", column ", e.mark.column + 1, "): ", e.msg));
   }
   if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
+  DuplicateKeys(root, "", &problems);
   for (const std::string& set : sets) ApplySet(set, root, &problems);
 
   BridgeConfig config;
@@ -436,8 +483,11 @@ absl::StatusOr<BridgeConfig> ParseConfig(const std::string& yaml_text,
   CheckTransport(config, base_dir, &problems);
   CheckOpsListen(config.ops_listen, &problems);
   CheckAuth(config.auth, base_dir, &problems);
-  if (r.namespace_prefix.empty()) {
-    problems.Add("namespace_prefix", "", "a non-empty prefix such as magnum");
+  if (!IsNamespacePrefix(r.namespace_prefix)) {
+    problems.Add("namespace_prefix", r.namespace_prefix,
+                 "lower-case letters, digits and '-', starting and ending "
+                 "with a letter or digit, at most 30 characters (it begins "
+                 "every project's namespace name), such as magnum");
   }
   absl::StatusOr<render::ChartVersion> version =
       render::ChartVersion::Parse(r.default_chart_version);

@@ -62,6 +62,37 @@ class SystemdUnitTest(unittest.TestCase):
         self.assertEqual(result.returncode, 2)
         self.assertIn('log.format: "xml"', result.stderr)
 
+    def test_check_config_loads_what_serving_loads(self):
+        def check(config_text, *extra):
+            with tempfile.TemporaryDirectory() as d:
+                path = os.path.join(d, "bridge.yaml")
+                with open(path, "w") as f:
+                    f.write(config_text.replace("DIR", d))
+                with open(os.path.join(d, "garbage"), "w") as f:
+                    f.write("\x00\x01 not yaml: [")
+                with open(os.path.join(d, "shapeless"), "w") as f:
+                    f.write("apiVersion: v1\nkind: Config\nclusters: 3\n")
+                return subprocess.run(
+                    [SERVER, "--config", path, "--check-config", *extra],
+                    capture_output=True, text=True, timeout=30)
+        for kubeconfig in ("DIR/garbage", "DIR/shapeless", "DIR/missing"):
+            result = check("insecure: true\nmanagement: {kubeconfig: %s}\n"
+                           % kubeconfig)
+            self.assertEqual(result.returncode, 2, (kubeconfig, result))
+            self.assertIn("management.kubeconfig: ", result.stderr)
+        result = check("insecure: true\nnamespace_prefix: Magnum_Prod!\n")
+        self.assertEqual(result.returncode, 2)
+        self.assertIn('namespace_prefix: "Magnum_Prod!"', result.stderr)
+        # Argument errors exit 2 like every other refusal; --help exits 0.
+        result = check("insecure: true\n", "--no-such-flag")
+        self.assertEqual(result.returncode, 2, result.stderr)
+        result = subprocess.run([SERVER, "--config", "/nonexistent.yaml"],
+                                capture_output=True, text=True, timeout=30)
+        self.assertEqual(result.returncode, 2, result.stderr)
+        self.assertEqual(subprocess.run([SERVER, "--help"],
+                                        capture_output=True,
+                                        timeout=30).returncode, 0)
+
     @unittest.skipUnless(shutil.which("systemd-analyze"),
                          "systemd-analyze is not installed")
     def test_systemd_accepts_the_unit(self):

@@ -80,6 +80,32 @@ site_labels: {not_a_label: x}
         std::string::npos);
 }
 
+TEST_CASE("duplicate keys, a bad namespace prefix and non-UTF-8 are refused",
+          "[config][hostile]") {
+  auto config = ParseConfig(
+      "insecure: true\nhelm: {timeout_seconds: 60}\nhelm: "
+      "{timeout_seconds: 600}\nstatus: {watch_cache: true, watch_cache: "
+      "false}\nnamespace_prefix: Magnum_Prod!\n",
+      "", {});
+  REQUIRE(absl::IsInvalidArgument(config.status()));
+  const std::string message(config.status().message());
+  INFO(message);
+  CHECK(message.find("helm: \"helm\"; accepted: each key once per mapping") !=
+        std::string::npos);
+  CHECK(message.find("status.watch_cache: \"watch_cache\"; accepted: each "
+                     "key once") != std::string::npos);
+  CHECK(message.find("namespace_prefix: \"Magnum_Prod!\"; accepted: "
+                     "lower-case letters") != std::string::npos);
+  config = ParseConfig("insecure: true\nnamespace_prefix: caf\xe9\n", "", {});
+  REQUIRE(absl::IsInvalidArgument(config.status()));
+  CHECK(std::string(config.status().message()) ==
+        "config file: not valid UTF-8 at byte offset 36; accepted: UTF-8 YAML");
+  CHECK_FALSE(
+      ParseConfig("insecure: true\nnamespace_prefix: " + std::string(31, 'm'),
+                  "", {})
+          .ok());
+}
+
 TEST_CASE("plaintext only when asked for, and then only on loopback",
           "[config]") {
   CHECK(ParseConfig("insecure: true\nlisten: unix:/run/b.sock", "", {}).ok());
