@@ -20,16 +20,33 @@ std::string ReadFile(const std::string& path) {
 
 }  // namespace
 
-int Report(const grpc::Status& status, const std::string& address) {
+int Report(const grpc::Status& status, const grpc::ClientContext& context,
+           grpc::Channel* channel, const std::string& address) {
   std::cerr << "capi-bridge: "
             << absl::StatusCodeToString(
                    static_cast<absl::StatusCode>(status.error_code()))
             << ": " << status.error_message() << "\n";
-  if (status.error_code() == grpc::UNAVAILABLE ||
-      status.error_code() == grpc::DEADLINE_EXCEEDED) {
+  const auto code = status.error_code();
+  const bool answered =
+      context.GetServerTrailingMetadata().count("x-request-id") > 0 ||
+      context.GetServerInitialMetadata().count("x-request-id") > 0;
+  const bool connected =
+      channel != nullptr && channel->GetState(false) == GRPC_CHANNEL_READY;
+  if (!answered && code == grpc::DEADLINE_EXCEEDED && connected) {
+    std::cerr << "capi-bridge: the bridge did not answer within --timeout; "
+                 "a verb that has started helm runs to its end: check with "
+                 "`capi-bridge status`\n";
+    return kRetryLater;
+  }
+  if (!answered &&
+      (code == grpc::UNAVAILABLE || code == grpc::DEADLINE_EXCEEDED)) {
     std::cerr << "capi-bridge: is the bridge running at " << address
               << "? (set --address or CAPI_BRIDGE_ADDRESS)\n";
     return kUnreachable;
+  }
+  if (code == grpc::UNAVAILABLE || code == grpc::DEADLINE_EXCEEDED ||
+      code == grpc::ABORTED || code == grpc::RESOURCE_EXHAUSTED) {
+    return kRetryLater;
   }
   return kCallFailed;
 }

@@ -150,11 +150,14 @@ class Runner {
 
   template <typename Request, typename Call>
   int Send(const char* verb, const Request& request, Call call) {
-    auto stub = v1::ClusterDriver::NewStub(Channel(*o_));
+    auto channel = Channel(*o_);
+    auto stub = v1::ClusterDriver::NewStub(channel);
     v1::OperationResponse response;
-    grpc::Status status =
-        call(stub.get(), Context(*o_).get(), request, &response);
-    if (!status.ok()) return Report(status, o_->address);
+    auto context = Context(*o_);
+    grpc::Status status = call(stub.get(), context.get(), request, &response);
+    if (!status.ok()) {
+      return Report(status, *context, channel.get(), o_->address);
+    }
     return PrintOutcome(*in_, verb, response);
   }
 

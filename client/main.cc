@@ -38,11 +38,12 @@ int RunRender(const Options& o, const std::string& spec_path,
     return kUsage;
   }
   request.set_chart_version(chart_version);
-  auto stub = v1::ClusterDriver::NewStub(Channel(o));
+  auto channel = Channel(o);
+  auto stub = v1::ClusterDriver::NewStub(channel);
   v1::RenderValuesResponse response;
-  grpc::Status status =
-      stub->RenderValues(Context(o).get(), request, &response);
-  if (!status.ok()) return Report(status, o.address);
+  auto context = Context(o);
+  grpc::Status status = stub->RenderValues(context.get(), request, &response);
+  if (!status.ok()) return Report(status, *context, channel.get(), o.address);
   for (const v1::Warning& w : response.warnings()) {
     std::cerr << "warning: " << w.field() << ": " << w.message() << "\n";
   }
@@ -58,12 +59,14 @@ int RunRender(const Options& o, const std::string& spec_path,
 }
 
 int RunHealth(const Options& o, const std::string& service) {
-  auto stub = grpc::health::v1::Health::NewStub(Channel(o));
+  auto channel = Channel(o);
+  auto stub = grpc::health::v1::Health::NewStub(channel);
   grpc::health::v1::HealthCheckRequest request;
   request.set_service(service);
   grpc::health::v1::HealthCheckResponse response;
-  grpc::Status status = stub->Check(Context(o).get(), request, &response);
-  if (!status.ok()) return Report(status, o.address);
+  auto context = Context(o);
+  grpc::Status status = stub->Check(context.get(), request, &response);
+  if (!status.ok()) return Report(status, *context, channel.get(), o.address);
   std::string state = grpc::health::v1::HealthCheckResponse::ServingStatus_Name(
       response.status());
   std::cout << o.address << ": " << state << "\n";

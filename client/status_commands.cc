@@ -202,13 +202,15 @@ std::function<int()> AddStatusCommands(CLI::App* app, const Options* o) {
     }
     request.set_current_status(in->current);
     const std::string release = request.spec().cluster().stack_id();
-    auto stub = v1::ClusterDriver::NewStub(Channel(*o));
+    auto channel = Channel(*o);
+    auto stub = v1::ClusterDriver::NewStub(channel);
 
     if (status->parsed()) {
       v1::ClusterStatus response;
+      auto context = Context(*o);
       grpc::Status rpc =
-          stub->GetClusterStatus(Context(*o).get(), request, &response);
-      if (!rpc.ok()) return Report(rpc, o->address);
+          stub->GetClusterStatus(context.get(), request, &response);
+      if (!rpc.ok()) return Report(rpc, *context, channel.get(), o->address);
       if (in->output == "json") {
         std::cout << Json(response) << "\n";
       } else if (in->output == "yaml") {
@@ -234,7 +236,7 @@ std::function<int()> AddStatusCommands(CLI::App* app, const Options* o) {
       reason = update.status_reason();
     }
     grpc::Status rpc = reader->Finish();
-    if (!rpc.ok()) return Report(rpc, o->address);
+    if (!rpc.ok()) return Report(rpc, *context, channel.get(), o->address);
     if (IsFailed(last)) {
       std::cerr << "capi-bridge: " << v1::Status_Name(last) << ": " << reason
                 << "\n";

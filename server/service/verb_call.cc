@@ -48,6 +48,9 @@ VerbCall::VerbCall(const char* verb, grpc::ServerContext* context,
   std::string request_id = Metadata(context, "x-request-id");
   if (!log::ValidRequestId(request_id)) request_id = log::NewRequestId();
   context->AddInitialMetadata("x-request-id", request_id);
+  // Also in the trailers, which every answer carries (an error reply may
+  // have no initial metadata): a client sees that the bridge answered.
+  context->AddTrailingMetadata("x-request-id", request_id);
   log::Context log_context;
   log_context.request_id = request_id;
   log_context.verb = verb;

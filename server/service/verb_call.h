@@ -2,7 +2,8 @@
 //
 // On entry it checks the bearer token (when one is configured), takes the
 // request id (the client's `x-request-id` metadata when well formed, else
-// a fresh one) and returns it to the client as `x-request-id`, and installs
+// a fresh one) and returns it to the client as `x-request-id` (initial and
+// trailing metadata: an answer from the bridge always has it), and installs
 // the log context of the call on the thread: request id, verb, cluster
 // uuid, release (the spec's stack_id; the lifecycle sets it once
 // generated) and the request's secrets, which are cut out of every line.

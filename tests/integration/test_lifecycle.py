@@ -287,6 +287,21 @@ class LifecycleTest(unittest.TestCase):
                          r"namespace magnum-")
         self.assertIn("ca_certificates", result.stderr)  # the CA warning
 
+        # The bridge answers, the management cluster does not: the CLI
+        # says what failed and exits 4 (retry later), not 3 (unreachable).
+        env.fault(errors=[{"code": 503, "count": 1000}])
+        try:
+            down = subprocess.run(
+                [CLI, "--insecure", "--address", env.address, "create", "-s",
+                 spec_path, "--credential", cred_path],
+                capture_output=True, text=True, timeout=120)
+        finally:
+            env.fault(clear=True)
+        self.assertEqual(down.returncode, 4, down.stderr)
+        self.assertIn("capi-bridge: UNAVAILABLE: management cluster",
+                      down.stderr)
+        self.assertNotIn("is the bridge running", down.stderr)
+
 
 class OciChartTest(unittest.TestCase):
     """chart.name as an oci:// reference: pulled from the registry once."""
