@@ -17,7 +17,7 @@ HELM_SHA256 := c16af303055cfe1c1e64652b547cfdbed924e89fd2a20d8632d797978c14def3
 
 APT_PACKAGES := cmake g++ make pkg-config ca-certificates unzip openssl \
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev libabsl-dev \
-  libyaml-cpp-dev libcurl4-openssl-dev zlib1g-dev catch2 nlohmann-json3-dev \
+  libyaml-cpp-dev libcurl4-openssl-dev libssl-dev zlib1g-dev catch2 nlohmann-json3-dev \
   libcpp-httplib-dev libcli11-dev python3 python3-grpcio python3-protobuf python3-yaml \
   python3-magnum python3-eventlet python3-openstacksdk python3-pip python3-setuptools \
   python3-wheel ansible

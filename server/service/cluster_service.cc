@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "server/log/log.h"
 #include "server/render/naming.h"
+#include "server/service/ca_material.h"
 #include "server/service/cluster_objects.h"
 #include "server/service/immutable_values.h"
 #include "server/service/upgrade_rules.h"
@@ -413,6 +414,10 @@ absl::StatusOr<v1::OperationResponse> ClusterService::Create(
         absl::StrJoin(missing, ", "),
         ": missing: CreateCluster needs the application credential the "
         "cluster's OpenStack components use"));
+  }
+  if (absl::Status cas = CheckCaMaterial(request.ca_certificates());
+      !cas.ok()) {
+    return cas;
   }
   ApplyPlan plan{"CreateCluster", request.spec(), deadline};
   plan.may_generate_release = true;

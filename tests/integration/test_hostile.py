@@ -4,8 +4,9 @@ never a crash or UNKNOWN, replies that fit, logs that stay valid."""
 import json
 import unittest
 
-from tests.integration.harness import (Environment, credential, driver_pb2,
-                                       example_spec, grpc)
+from tests.integration.harness import (Environment, cluster_spec_pb2,
+                                       credential, driver_pb2, example_spec,
+                                       grpc)
 
 
 class HostileInputTest(unittest.TestCase):
@@ -45,6 +46,27 @@ class HostileInputTest(unittest.TestCase):
             namespaces = self.env.names("Namespace", "")
             self.assertNotIn("magnum-" + project, namespaces)
         self.assertNotIn('"code":"UNKNOWN"', self.env.log())
+
+    def test_ca_material_is_parsed_before_it_is_written(self):
+        spec = example_spec(**{
+            "cluster.uuid": "77777777-cccc-4bbb-8ccc-000000000001",
+            "cluster.project_id": "cafe0000000000000000000000000001"})
+        pair = cluster_spec_pb2.KeyPair(
+            certificate_pem="not a certificate",
+            private_key_pem="-----BEGIN PRIVATE KEY-----\nAAAA\n"
+                            "-----END PRIVATE KEY-----\n")
+        with self.assertRaises(grpc.RpcError) as refused:
+            self.env.stub.CreateCluster(driver_pb2.CreateClusterRequest(
+                spec=spec, credential=credential(1),
+                ca_certificates=cluster_spec_pb2.CaCertificates(
+                    ca=pair)), timeout=60)
+        self.assertEqual(refused.exception.code(),
+                         grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertIn('ca_certificates.ca.certificate_pem: "not a '
+                      'certificate"; accepted: a PEM certificate',
+                      refused.exception.details())
+        self.assertNotIn("magnum-cafe0000000000000000000000000001",
+                         self.env.names("Namespace", ""))
 
     def test_thousands_of_problems_fit_in_the_reply_and_all_are_logged(self):
         many = example_spec(**{"cluster.uuid": "77777777-bbbb-4bbb-8ccc-"

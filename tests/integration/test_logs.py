@@ -7,6 +7,7 @@ secret anywhere.
 import base64
 import gzip
 import json
+import os
 import unittest
 
 from tests.integration.harness import (Environment, credential, driver_pb2,
@@ -14,16 +15,22 @@ from tests.integration.harness import (Environment, credential, driver_pb2,
 from magnum_capi_bridge.pb import cluster_spec_pb2
 
 UUID = "5e3f0c1a-7b2d-4c8e-9f10-aa00bb11cc22"
-CA_KEY = ("-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKc"
-          "wggSjAgEAAoIBAQC-cluster-ca-key-material\n"
-          "-----END PRIVATE KEY-----\n")
+# A test-only CA (the bridge checks that certificate and key match).
+TESTDATA = os.path.join(os.path.dirname(__file__), os.pardir, "unit",
+                        "service", "testdata")
+
+
+def _read(name):
+    with open(os.path.join(TESTDATA, name)) as f:
+        return f.read()
+
+
+CA_CERT, CA_KEY = _read("ca-a.crt"), _read("ca-a.key")
 
 
 def cas():
-    pair = cluster_spec_pb2.KeyPair(
-        certificate_pem="-----BEGIN CERTIFICATE-----\nMIIB\n"
-                        "-----END CERTIFICATE-----\n",
-        private_key_pem=CA_KEY)
+    pair = cluster_spec_pb2.KeyPair(certificate_pem=CA_CERT,
+                                    private_key_pem=CA_KEY)
     return cluster_spec_pb2.CaCertificates(
         ca=pair, etcd=pair, front_proxy=pair, service_account=pair)
 
@@ -71,7 +78,8 @@ class StructuredLogTest(unittest.TestCase):
     def test_no_secret_in_any_line(self):
         text = self.env.log()
         self.assertNotIn(credential(7).application_credential_secret, text)
-        self.assertNotIn("cluster-ca-key-material", text)
+        for line in CA_KEY.strip().splitlines()[1:-1]:
+            self.assertNotIn(line, text)
         self.assertNotIn(self.env.sim.token, text)
         # The credential's id is not secret and stays visible.
         self.assertIn(self.spec.cluster.uuid, text)
