@@ -59,6 +59,18 @@ bool RetriableCurl(CURLcode code) {
   }
 }
 
+// libcurl's short error, with its detail when it has one: for TLS the
+// reason OpenSSL gave ("SSL certificate problem: certificate has expired",
+// "unable to get local issuer certificate", "no alternative certificate
+// subject name matches ...").
+std::string CurlError(CURLcode rc, const char* detail) {
+  std::string text = curl_easy_strerror(rc);
+  if (detail != nullptr && detail[0] != '\0' && text != detail) {
+    absl::StrAppend(&text, ": ", detail);
+  }
+  return text;
+}
+
 absl::Status StatusFromHttp(int code, const std::string& what,
                             const std::string& body, bool create) {
   std::string message;
@@ -448,14 +460,17 @@ absl::StatusOr<HttpKubeClient::Response> HttpKubeClient::SendOnce(
     curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE,
                      static_cast<long>(request.body.size()));
   }
+  char detail[CURL_ERROR_SIZE] = {0};
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, detail);
   CURLcode rc = curl_easy_perform(curl);
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.code);
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, nullptr);
   Return(curl);
   response.retry_after_seconds = headers_state.retry_after_seconds;
   if (rc != CURLE_OK) {
     std::string text =
         absl::StrCat("management cluster ", connection_.server, ": ",
-                     request.What(), ": ", curl_easy_strerror(rc));
+                     request.What(), ": ", CurlError(rc, detail));
     if (rc == CURLE_OPERATION_TIMEDOUT) {
       return absl::DeadlineExceededError(text);
     }
@@ -678,9 +693,12 @@ absl::Status HttpKubeClient::Watch(
   curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
   curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, AbortOnShutdown);
   curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &shutdown_);
+  char detail[CURL_ERROR_SIZE] = {0};
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, detail);
   CURLcode rc = curl_easy_perform(curl);
   long code = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, nullptr);
   Return(curl);
   std::string what = absl::StrCat("WATCH ", ResourcePath(type, ns, ""));
   if (state.stopped) return absl::OkStatus();
@@ -702,7 +720,7 @@ absl::Status HttpKubeClient::Watch(
   if (rc != CURLE_OK && rc != CURLE_OPERATION_TIMEDOUT) {
     stats_.errors.fetch_add(1, std::memory_order_relaxed);
     return absl::UnavailableError(absl::StrCat("management cluster: ", what,
-                                               ": ", curl_easy_strerror(rc)));
+                                               ": ", CurlError(rc, detail)));
   }
   return absl::OkStatus();
 }

@@ -147,13 +147,16 @@ class Environment:
         self.channel = grpc.insecure_channel(self.address)
         self.stub = driver_pb2_grpc.ClusterDriverStub(self.channel)
 
-    def replica(self):
+    def replica(self, *sets):
         """Another bridge on the same config and management cluster (a
-        second replica); returns its stub. Stopped by close()."""
+        second replica), with `sets` as --set overrides; returns its stub.
+        Stopped by close()."""
+        argv = [SERVER, "--config", self.config_path]
+        for override in sets:
+            argv += ["--set", override]
         with open(self.log_path, "a") as log:
-            process = subprocess.Popen(
-                [SERVER, "--config", self.config_path],
-                stdout=subprocess.PIPE, stderr=log, text=True)
+            process = subprocess.Popen(argv, stdout=subprocess.PIPE,
+                                       stderr=log, text=True)
         match = re.search(r"listening on (\S+)", process.stdout.readline())
         if not match:
             process.kill()

@@ -1,12 +1,19 @@
 """Hostile input through the gRPC API: refused before anything is written,
 never a crash or UNKNOWN, replies that fit, logs that stay valid."""
 
+import base64
 import json
+import os
+import re
 import unittest
 
 from tests.integration.harness import (Environment, cluster_spec_pb2,
                                        credential, driver_pb2, example_spec,
                                        grpc)
+
+
+TESTDATA = os.path.join(os.path.dirname(__file__), os.pardir, "unit",
+                        "service", "testdata")
 
 
 class HostileInputTest(unittest.TestCase):
@@ -67,6 +74,29 @@ class HostileInputTest(unittest.TestCase):
                       refused.exception.details())
         self.assertNotIn("magnum-cafe0000000000000000000000000001",
                          self.env.names("Namespace", ""))
+
+    def test_an_unknown_management_cluster_ca_is_named(self):
+        # A kubeconfig whose CA is not the one that signed the API server.
+        path = self.env.sim.write_kubeconfig(
+            os.path.join(self.env.dir, "wrong-ca.kubeconfig"))
+        with open(os.path.join(TESTDATA, "ca-b.crt"), "rb") as f:
+            wrong = base64.b64encode(f.read()).decode()
+        with open(path) as f:
+            text = re.sub(r"certificate-authority-data: \S+",
+                          "certificate-authority-data: " + wrong, f.read())
+        with open(path, "w") as f:
+            f.write(text)
+        stub = self.env.replica("management.kubeconfig=" + path,
+                                "status.watch_cache=false")
+        spec = example_spec(**{
+            "cluster.uuid": "77777777-dddd-4bbb-8ccc-000000000001"})
+        with self.assertRaises(grpc.RpcError) as refused:
+            stub.CreateCluster(driver_pb2.CreateClusterRequest(
+                spec=spec, credential=credential(1)), timeout=60)
+        self.assertIn("SSL certificate problem", refused.exception.details())
+        self.assertRegex(refused.exception.details(),
+                         r"(unable to get local issuer certificate|"
+                         r"self.signed certificate)")
 
     def test_thousands_of_problems_fit_in_the_reply_and_all_are_logged(self):
         many = example_spec(**{"cluster.uuid": "77777777-bbbb-4bbb-8ccc-"
