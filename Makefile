@@ -25,7 +25,7 @@ APT_PACKAGES := cmake g++ make pkg-config ca-certificates unzip openssl \
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps helm build test demo bench bench-create bench-status bench-conductor \
-  stubs shim-wheel format clean
+  stubs shim-wheel fuzz format clean
 
 all: build
 
@@ -86,6 +86,26 @@ stubs: build
 # The shim's wheel, for `pip install` into Magnum's image or venv.
 shim-wheel: build
 	@ls $(BUILD_DIR)/dist/*.whl
+
+# libFuzzer runs of tests/fuzz/ (clang, ASan, UBSan) in their own build
+# directory, each target FUZZ_SECONDS on a scratch copy of its corpus
+# (libFuzzer adds what it finds there). Findings land in $(FUZZ_DIR)/out.
+FUZZ_DIR ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := spec_file label_values kubeconfig bridge_config capi_records
+fuzz: deps
+	@command -v clang++ >/dev/null || { $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends clang; }
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DBRIDGE_LIBFUZZER=ON -DHELM_BINARY=$(HELM) >/dev/null
+	cmake --build $(FUZZ_DIR) -j $(JOBS) --target $(addprefix fuzz_,$(FUZZ_TARGETS))
+	@mkdir -p $(FUZZ_DIR)/out
+	@for t in $(FUZZ_TARGETS); do \
+	  rm -rf $(FUZZ_DIR)/corpus/$$t; mkdir -p $(FUZZ_DIR)/corpus/$$t; \
+	  cp tests/fuzz/corpus/$$t/* $(FUZZ_DIR)/corpus/$$t/; \
+	  echo "== fuzz_$$t ($(FUZZ_SECONDS) s)"; \
+	  (cd $(FUZZ_DIR)/out && ../tests/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
+	    -print_final_stats=1 ../corpus/$$t 2>&1 | grep -E "^(stat::number_of_executed_units|stat::peak_rss_mb|==|SUMMARY|Done)" ); \
+	done
 
 format:
 	clang-format -i $$(git ls-files '*.h' '*.cc')

@@ -176,7 +176,14 @@ absl::Status ParseSpecText(const std::string& text,
                      ", column ", e.mark.column + 1, "): ", e.msg));
   }
   Converter converter;
-  json doc = converter.Message(root, message->GetDescriptor(), "spec");
+  json doc;
+  try {
+    doc = converter.Message(root, message->GetDescriptor(), "spec");
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "line ", e.mark.line + 1, ", column ", e.mark.column + 1, ": ", e.msg,
+        "; accepted: the shape of client/examples/cluster.yaml"));
+  }
   if (!converter.errors().empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
         converter.errors().size(), " problem(s) in the spec file:\n- ",

@@ -179,7 +179,19 @@ void LoadOverrides(Section* section, const std::string& base_dir,
     if (entry.second.IsScalar()) {
       files.push_back(entry.second.Scalar());
     } else if (entry.second.IsSequence()) {
-      for (const auto& f : entry.second) files.push_back(f.as<std::string>());
+      bool scalars = true;
+      for (const auto& f : entry.second) {
+        if (f.IsScalar()) {
+          files.push_back(f.Scalar());
+        } else {
+          scalars = false;
+        }
+      }
+      if (!scalars) {
+        problems->Add(field, "(a list holding more than paths)",
+                      "a file path or a list of them");
+        continue;
+      }
     } else {
       problems->Add(field, "(not a list)", "a file path or a list of them");
       continue;
@@ -336,9 +348,9 @@ bool IsNamespacePrefix(const std::string& prefix) {
 
 }  // namespace
 
-absl::StatusOr<BridgeConfig> ParseConfig(const std::string& yaml_text,
-                                         const std::string& base_dir,
-                                         const std::vector<std::string>& sets) {
+static absl::StatusOr<BridgeConfig> ParseConfigText(
+    const std::string& yaml_text, const std::string& base_dir,
+    const std::vector<std::string>& sets) {
   Problems problems("the bridge config");
   if (size_t bad = util::FirstInvalidUtf8(yaml_text);
       bad != std::string::npos) {
@@ -506,6 +518,22 @@ absl::StatusOr<BridgeConfig> ParseConfig(const std::string& yaml_text,
   }
   if (!problems.empty()) return problems.ToStatus();
   return config;
+}
+
+absl::StatusOr<BridgeConfig> ParseConfig(const std::string& yaml_text,
+                                         const std::string& base_dir,
+                                         const std::vector<std::string>& sets) {
+  try {
+    return ParseConfigText(yaml_text, base_dir, sets);
+  } catch (const YAML::Exception& e) {
+    // A node of another shape than the key takes (a mapping as a map key,
+    // a list where a value goes): refused, never a crash.
+    return absl::InvalidArgumentError(
+        absl::StrCat("config file: line ", e.mark.line + 1, ", column ",
+                     e.mark.column + 1, ": ", e.msg,
+                     "; accepted: the shapes the README's Configuration "
+                     "section shows"));
+  }
 }
 
 absl::StatusOr<BridgeConfig> LoadConfig(const std::string& path,

@@ -79,9 +79,17 @@ std::string ReleaseSecretSelector(const std::string& release) {
 
 absl::StatusOr<ReleaseRecord> DecodeReleaseSecret(
     const nlohmann::json& secret) {
-  std::string name = secret.value("/metadata/name"_json_pointer, "");
+  if (!secret.is_object()) {
+    return absl::DataLossError("a helm release Secret is not an object");
+  }
+  std::string name;
+  if (auto n = secret.find("metadata"); n != secret.end() && n->is_object()) {
+    auto v = n->find("name");
+    if (v != n->end() && v->is_string()) name = v->get<std::string>();
+  }
   auto data = secret.find("data");
-  if (data == secret.end() || !data->contains("release")) {
+  if (data == secret.end() || !data->is_object() || !data->contains("release") ||
+      !(*data)["release"].is_string()) {
     return absl::DataLossError(
         absl::StrCat("helm release Secret ", name, " has no release key"));
   }

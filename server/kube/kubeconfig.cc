@@ -83,10 +83,27 @@ class Reader {
 
 }  // namespace
 
+static absl::StatusOr<KubeConnection> ParseKubeconfigText(
+    const std::string& text, const std::string& base_dir,
+    const std::string& origin, const std::string& context);
+
 absl::StatusOr<KubeConnection> ParseKubeconfig(const std::string& text,
                                                const std::string& base_dir,
                                                const std::string& origin,
                                                const std::string& context) {
+  try {
+    return ParseKubeconfigText(text, base_dir, origin, context);
+  } catch (const YAML::Exception& e) {
+    // A field of another shape than kubeconfig's (a list for a string...).
+    return absl::InvalidArgumentError(absl::StrCat(
+        origin, ": line ", e.mark.line + 1, ", column ", e.mark.column + 1,
+        ": ", e.msg, "; accepted: a kubeconfig (apiVersion v1, kind Config)"));
+  }
+}
+
+static absl::StatusOr<KubeConnection> ParseKubeconfigText(
+    const std::string& text, const std::string& base_dir,
+    const std::string& origin, const std::string& context) {
   Reader reader(origin, base_dir);
   YAML::Node root;
   try {

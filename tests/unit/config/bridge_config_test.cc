@@ -106,6 +106,23 @@ TEST_CASE("duplicate keys, a bad namespace prefix and non-UTF-8 are refused",
           .ok());
 }
 
+TEST_CASE("fuzz findings: nodes of the wrong shape are refused, not thrown",
+          "[config][hostile]") {
+  // Found by fuzz_bridge_config: a list of mappings where file paths go
+  // ended the process with an uncaught yaml-cpp exception.
+  auto config = ParseConfig(
+      "insecure: true\nvalue_overrides:\n  all:\n    - {a: b}\n", "", {});
+  REQUIRE(absl::IsInvalidArgument(config.status()));
+  CHECK(std::string(config.status().message()).find("value_overrides.all") !=
+        std::string::npos);
+  // A mapping as a key, a list as a scalar: refused with a position.
+  for (const char* text : {"? [a, b]\n: c\n", "insecure: [true]\n",
+                           "helm: {timeout_seconds: {a: 1}}\n"}) {
+    INFO(text);
+    CHECK_FALSE(ParseConfig(text, "", {}).ok());
+  }
+}
+
 TEST_CASE("plaintext only when asked for, and then only on loopback",
           "[config]") {
   CHECK(ParseConfig("insecure: true\nlisten: unix:/run/b.sock", "", {}).ok());

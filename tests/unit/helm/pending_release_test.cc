@@ -169,5 +169,16 @@ TEST_CASE("A release record's time comes from helm's own marks") {
   CHECK(record->updated == expected);
 }
 
+TEST_CASE("a release Secret of the wrong shape is unreadable, not a crash",
+          "[hostile]") {
+  for (const char* text :
+       {R"({"data": {"release": 5}})", R"({"data": [1]})", R"([1, 2])",
+        R"({"metadata": {"name": 7}, "data": {"release": "!!"}})",
+        R"({"metadata": "x", "data": {"release": "SGVsbG8="}})"}) {
+    INFO(text);
+    CHECK_FALSE(DecodeReleaseSecret(nlohmann::json::parse(text)).ok());
+  }
+}
+
 }  // namespace
 }  // namespace capi_bridge::helm

@@ -98,5 +98,19 @@ TEST_CASE("REST paths of core, grouped and cluster-scoped kinds") {
         "/apis/cluster.x-k8s.io/v1beta1/machines");
 }
 
+TEST_CASE("a kubeconfig of the wrong shape is refused, not thrown",
+          "[hostile]") {
+  for (const char* text :
+       {"clusters: [{name: {a: 1}, cluster: {server: https://x}}]\n",
+        "apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: "
+        "{server: [1], insecure-skip-tls-verify: maybe}}]\ncontexts: [{name: "
+        "c, context: {cluster: c, user: u}}]\ncurrent-context: c\nusers: "
+        "[{name: u, user: {exec: {command: x, args: [[1]]}}}]\n",
+        "current-context: [a]\n", "\xff\xfe"}) {
+    INFO(text);
+    CHECK_FALSE(ParseKubeconfig(text, "/nonexistent", "test", "").ok());
+  }
+}
+
 }  // namespace
 }  // namespace capi_bridge::kube
