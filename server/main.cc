@@ -21,6 +21,7 @@
 #include "server/ops/ops_server.h"
 #include "server/service/cluster_driver_service.h"
 #include "server/service/render_service.h"
+#include "server/service/unhandled_calls.h"
 #include "server/stats/histogram.h"
 #include "server/tls_credentials.h"
 
@@ -182,6 +183,16 @@ int main(int argc, char** argv) {
   int port = 0;
   builder.AddListeningPort(config->listen, *credentials, &port);
   builder.RegisterService(&driver);
+  // Calls refused before their handler (not a valid request message).
+  capi_bridge::stats::CallStats unhandled;
+  {
+    std::vector<
+        std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+        interceptors;
+    interceptors.push_back(
+        std::make_unique<capi_bridge::service::UnhandledCalls>(&unhandled));
+    builder.experimental().SetInterceptorCreators(std::move(interceptors));
+  }
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (!server) {
     log::Error("cannot listen", {{"listen", config->listen}});
@@ -206,9 +217,10 @@ int main(int argc, char** argv) {
           return capi_bridge::service::StaleCache(l->cache.get(), max_staleness,
                                                   absl::Now());
         },
-        [l, &calls, &stopping]() {
+        [l, &calls, &unhandled, &stopping]() {
           capi_bridge::ops::MetricsInputs in;
           in.calls = &calls;
+          in.unhandled = &unhandled;
           if (l->kube) in.kube = &l->kube->stats();
           if (l->helm) in.helm = &l->helm->stats();
           if (l->status) in.status = &l->status->stats();

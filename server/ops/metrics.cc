@@ -88,6 +88,17 @@ std::string PrometheusText(const MetricsInputs& in) {
                    "helm runs by command and exit (ok or error).", "command",
                    "outcome", in.helm->durations);
   }
+  if (in.unhandled != nullptr) {
+    Family(&out, "capi_bridge_grpc_malformed_requests_total", "counter",
+           "ClusterDriver calls refused before their handler (the request "
+           "was not a valid message), by method and code.");
+    for (const auto& [key, snapshot] : in.unhandled->Read()) {
+      Sample(
+          &out, "capi_bridge_grpc_malformed_requests_total",
+          static_cast<double>(snapshot.count),
+          absl::StrCat("method=\"", key.first, "\",code=\"", key.second, "\""));
+    }
+  }
   if (in.helm_recoveries != nullptr) {
     Family(&out, "capi_bridge_helm_recoveries_total", "counter",
            "Releases an interrupted helm left pending, recovered by the "

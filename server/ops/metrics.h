@@ -17,6 +17,8 @@ namespace capi_bridge::ops {
 
 struct MetricsInputs {
   const stats::CallStats* calls = nullptr;  // gRPC calls by verb and code
+  // Calls refused before their handler (malformed requests).
+  const stats::CallStats* unhandled = nullptr;
   const kube::KubeClientStats* kube = nullptr;
   const helm::HelmStats* helm = nullptr;
   const service::StatusStats* status = nullptr;

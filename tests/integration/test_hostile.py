@@ -6,6 +6,7 @@ import json
 import os
 import re
 import unittest
+import urllib.request
 
 from tests.integration.harness import (Environment, cluster_spec_pb2,
                                        credential, driver_pb2, example_spec,
@@ -20,7 +21,8 @@ class HostileInputTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.env = Environment(extra_config="log: {format: json}\n")
+        cls.env = Environment(extra_config="log: {format: json}\n"
+                                           "ops_listen: 127.0.0.1:0\n")
 
     @classmethod
     def tearDownClass(cls):
@@ -132,9 +134,21 @@ class HostileInputTest(unittest.TestCase):
             self.assertIn(refused.exception.code(),
                           (grpc.StatusCode.INTERNAL,
                            grpc.StatusCode.INVALID_ARGUMENT))
-        # Every line the server wrote is still JSON.
-        for line in self.env.log().splitlines():
-            json.loads(line)
+        # Every line the server wrote is still JSON, and says what it
+        # refused; the metrics count it.
+        lines = [json.loads(line) for line in self.env.log().splitlines()]
+        refused_lines = [line for line in lines if line["msg"] ==
+                         "call refused before its handler (malformed "
+                         "request)"]
+        self.assertEqual(len(refused_lines), 2)
+        self.assertEqual(refused_lines[0]["verb"], "CreateCluster")
+        with urllib.request.urlopen(self.env.ops_url + "/metrics",
+                                    timeout=5) as reply:
+            metrics = reply.read().decode()
+        counted = re.findall(
+            r'^capi_bridge_grpc_malformed_requests_total\{method='
+            r'"CreateCluster",code="\w+"\} (\S+)$', metrics, re.M)
+        self.assertEqual(sum(float(c) for c in counted), 2)
         # And it still serves.
         self.assertTrue(self.env.stub.RenderValues(
             driver_pb2.RenderValuesRequest(spec=example_spec()),
