@@ -175,8 +175,10 @@ std::vector<ObjectStore::Held> ObjectStore::HeldOf(
   std::vector<Held> out;
   for (const auto& [key, entry] : clusters_) {
     const ClusterObjects& o = entry.objects;
+    // (C++17 lambdas cannot capture structured bindings.)
+    const std::string& cluster_key = key;
     auto add = [&](const RecordMeta& meta) {
-      out.emplace_back(key, meta.name);
+      out.emplace_back(cluster_key, meta.name);
     };
     if (kind == "Cluster" && o.cluster) add(o.cluster->meta);
     if (kind == "OpenStackCluster" && o.infrastructure) {
