@@ -59,20 +59,15 @@ absl::StatusOr<status::ClusterObjects> StatusService::ReadDirect(
       return object.status();
     }
   }
-  const std::string by_cluster = "cluster.x-k8s.io/cluster-name=" + release;
-  const std::string by_addon = "addons.stackhpc.com/cluster=" + release;
-  struct Listing {
-    const kube::ResourceType* type;
-    const std::string* selector;
-  };
-  for (Listing l : {Listing{&k::kKubeadmControlPlane, &by_cluster},
-                    Listing{&k::kMachineDeployment, &by_cluster},
-                    Listing{&k::kMachine, &by_cluster},
-                    Listing{&k::kHelmRelease, &by_addon},
-                    Listing{&k::kManifests, &by_addon},
-                    Listing{&k::kHelmChartProxy, &by_addon}}) {
-    auto listed = kube_->ListEach(*l.type, ns, *l.selector, [&](json&& item) {
-      scratch.Upsert(*l.type, item);
+  // Every object of the namespace, grouped by the store's own rules (the
+  // CAPI label, else the chart's, else spec.clusterName): a selector on
+  // one label would miss what only the chart labels (its
+  // KubeadmControlPlane, for one), which the cache finds.
+  for (const kube::ResourceType* type :
+       {&k::kKubeadmControlPlane, &k::kMachineDeployment, &k::kMachine,
+        &k::kHelmRelease, &k::kManifests, &k::kHelmChartProxy}) {
+    auto listed = kube_->ListEach(*type, ns, "", [&](json&& item) {
+      scratch.Upsert(*type, item);
     });
     // A CRD that is not installed (HelmChartProxy) lists as 404.
     if (!listed.ok() && !absl::IsNotFound(listed.status())) {

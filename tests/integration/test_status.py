@@ -425,6 +425,33 @@ class DirectReadTest(StatusCalls, unittest.TestCase):
         self.assertGreater(self.env.requests_seen(), before)
         self.assertEqual(len(done.node_addresses), 2)
 
+    def test_objects_only_the_chart_labels_are_found(self):
+        # openstack-cluster labels its KubeadmControlPlane with
+        # capi.stackhpc.com/cluster only (no cluster.x-k8s.io/cluster-name):
+        # direct reads must group it as the cache does.
+        spec, ns = self.create(22, "chart-labelled")
+        done = self.wait_status(spec, "CREATE_IN_PROGRESS",
+                                "CREATE_COMPLETE")
+        from tests.support.kube_sim import resources
+        kcp = resources.BY_KIND[("controlplane.cluster.x-k8s.io",
+                                 "KubeadmControlPlane")]
+        name = [o["metadata"]["name"] for o in self.env.sim.store.list(
+            kcp, ns, "capi.stackhpc.com/cluster=" +
+            spec.cluster.stack_id)["items"]][0]
+        self.env.sim.store.patch(
+            kcp, ns, name, "application/merge-patch+json",
+            {"metadata": {"labels": {"cluster.x-k8s.io/cluster-name": None}}})
+        self.assertEqual(self.env.sim.store.list(
+            kcp, ns, "cluster.x-k8s.io/cluster-name=" +
+            spec.cluster.stack_id)["items"], [])
+        again = self.get(spec, "CREATE_COMPLETE")
+        self.assertEqual(status_name(again.status), "CREATE_COMPLETE",
+                         again.status_reason)
+        self.assertEqual(again.coe_version, done.coe_version)
+        self.assertTrue(again.coe_version)
+        self.assertNotIn("not found", again.health_status_reason.get(
+            "controlplane", ""))
+
 
 if __name__ == "__main__":
     unittest.main()
