@@ -170,7 +170,8 @@ class ChartTest(unittest.TestCase):
                          "/var/cache/capi-bridge")
 
     def test_full_featured_install(self):
-        docs = render("--values", FULL_VALUES)
+        docs = render("--values", FULL_VALUES, "--api-versions",
+                      "monitoring.coreos.com/v1/ServiceMonitor")
         kinds = sorted({d["kind"] for d in docs})
         self.assertEqual(kinds, [
             "ClusterRole", "ClusterRoleBinding", "ConfigMap", "Deployment",
@@ -220,6 +221,16 @@ class ChartTest(unittest.TestCase):
             ["annotations"][annotation],
             find(other, "Deployment")[0]["spec"]["template"]["metadata"]
             ["annotations"][annotation])
+
+    def test_a_service_monitor_only_where_its_api_is_served(self):
+        # Without the Prometheus Operator the install must not fail on an
+        # unknown kind: the ServiceMonitor is skipped (NOTES.txt says so).
+        docs = render("--values", FULL_VALUES)
+        self.assertEqual(find(docs, "ServiceMonitor"), [])
+        # Where it is served, it is rendered.
+        self.assertEqual(len(find(render(
+            "--values", FULL_VALUES, "--api-versions",
+            "monitoring.coreos.com/v1/ServiceMonitor"), "ServiceMonitor")), 1)
 
     def test_bad_values_are_refused_naming_the_field(self):
         cases = [
