@@ -13,6 +13,7 @@
 #include "nlohmann/json.hpp"
 #include "server/log/log.h"
 #include "server/process/run.h"
+#include "server/util/utf8.h"
 
 namespace capi_bridge::helm {
 namespace {
@@ -32,21 +33,34 @@ std::string CacheFileName(const ChartRef& chart) {
                       absl::Hex(hash & 0xffffffff), ".tgz");
 }
 
-// The last "Error: ..." line of helm's stderr, else its last line.
+// The last "Error: ..." line of helm's stderr, else its last line. When
+// helm reports several errors ("5 errors occurred:" and one "* ..." line
+// each), they follow on the same line, separated by "; ". At most 1,500
+// bytes, cut on a character boundary.
 std::string HelmMessage(const std::string& stderr_text) {
   std::string error_line, last_line;
+  bool listing = false;
   for (absl::string_view line : absl::StrSplit(stderr_text, '\n')) {
     line = absl::StripAsciiWhitespace(line);
     if (line.empty()) continue;
     last_line = std::string(line);
     if (absl::StartsWith(line, "Error: ")) {
       error_line = std::string(line.substr(7));
+      listing = absl::EndsWith(line, "occurred:");
+    } else if (listing && absl::StartsWith(line, "* ")) {
+      absl::StrAppend(&error_line, error_line.back() == ':' ? " " : "; ",
+                      line.substr(2));
+    } else {
+      listing = false;
     }
   }
   std::string message = !error_line.empty()  ? error_line
                         : !last_line.empty() ? last_line
                                              : "no message on stderr";
-  if (message.size() > 600) message = message.substr(0, 600) + "...";
+  constexpr size_t kMaxMessage = 1500;
+  if (message.size() > kMaxMessage) {
+    message = std::string(util::Utf8Prefix(message, kMaxMessage)) + "...";
+  }
   return message;
 }
 

@@ -33,6 +33,21 @@ TEST_CASE("helm upgrade argv matches the reference invocation") {
   CHECK(argv == expected);
 }
 
+TEST_CASE("every error of a multi-error helm failure reaches the caller") {
+  absl::Status status = HelmFailure(
+      "upgrade --install", 1,
+      "Error: UPGRADE FAILED: 2 errors occurred:\n"
+      "\t* Cluster.cluster.x-k8s.io \"web\" is invalid: spec.topology: "
+      "Forbidden\n"
+      "\t* MachineDeployment.cluster.x-k8s.io \"web-md\" is invalid: "
+      "spec.replicas: Invalid value: -1\n\n");
+  CHECK(std::string(status.message()) ==
+        "helm upgrade --install failed: UPGRADE FAILED: 2 errors occurred: "
+        "Cluster.cluster.x-k8s.io \"web\" is invalid: spec.topology: "
+        "Forbidden; MachineDeployment.cluster.x-k8s.io \"web-md\" is "
+        "invalid: spec.replicas: Invalid value: -1");
+}
+
 TEST_CASE("helm failures become statuses a user can act on") {
   struct Row {
     const char* stderr_text;
