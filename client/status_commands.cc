@@ -75,9 +75,11 @@ std::string Ready(const v1::NodeGroupStatus& g) {
 }
 
 void PrintTable(const std::string& release, const v1::ClusterStatus& s) {
+  // Keys and values always apart, however long the key ("  infrastructure").
   auto row = [](const std::string& key, const std::string& value) {
     if (!value.empty()) {
-      std::cout << std::left << std::setw(10) << key << value << "\n";
+      std::cout << std::left << std::setw(18) << key
+                << (key.size() >= 18 ? " " : "") << value << "\n";
     }
   };
   row("release", release);

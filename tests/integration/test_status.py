@@ -278,6 +278,10 @@ class CliTest(StatusCalls, unittest.TestCase):
         self.assertEqual(table.returncode, 0, table.stderr)
         self.assertRegex(table.stdout, r"status\s+CREATE_COMPLETE")
         self.assertRegex(table.stdout, r"health\s+HEALTHY")
+        # Every row keeps its key and value apart.
+        for line in table.stdout.splitlines()[:6]:
+            if line.strip():
+                self.assertRegex(line, r"^\s*\S+\s+\S")
         self.assertRegex(table.stdout,
                          r"default-worker\s+CREATE_COMPLETE\s+2/2\s+10\.")
         as_json = self.cli(spec, "status", "-o", "json")
