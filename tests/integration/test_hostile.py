@@ -17,6 +17,80 @@ TESTDATA = os.path.join(os.path.dirname(__file__), os.pardir, "unit",
                         "service", "testdata")
 
 
+KUBECONFIG = """apiVersion: v1
+kind: Config
+clusters:
+- name: c
+  cluster: {server: "https://127.0.0.1:%d", certificate-authority-data: %s}
+contexts:
+- name: c
+  context: {cluster: c, user: u}
+current-context: c
+users:
+- name: u
+  user: {token: t}
+"""
+
+
+def tls_endpoint(directory, name, hosts, expired_ca=False):
+    """An HTTPS server on 127.0.0.1 with a certificate for `hosts`, signed
+    by a fresh CA (expired when asked); returns (CA PEM, server)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    import datetime
+    import http.server
+    import ipaddress
+    import ssl
+    import threading
+    now = datetime.datetime.utcnow()
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME,
+                                            "ca-" + name)])
+    ca_until = now - datetime.timedelta(days=1) if expired_ca else \
+        now + datetime.timedelta(days=1)
+    ca = (x509.CertificateBuilder().subject_name(ca_name)
+          .issuer_name(ca_name).public_key(ca_key.public_key())
+          .serial_number(x509.random_serial_number())
+          .not_valid_before(now - datetime.timedelta(days=10))
+          .not_valid_after(ca_until)
+          .add_extension(x509.BasicConstraints(ca=True, path_length=None),
+                         critical=True)
+          .sign(ca_key, hashes.SHA256()))
+    key = ec.generate_private_key(ec.SECP256R1())
+    names = []
+    for host in hosts:
+        try:
+            names.append(x509.IPAddress(ipaddress.ip_address(host)))
+        except ValueError:
+            names.append(x509.DNSName(host))
+    cert = (x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(
+                NameOID.COMMON_NAME, hosts[0])]))
+            .issuer_name(ca_name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName(names), critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    cert_path = os.path.join(directory, name + "-server.crt")
+    key_path = os.path.join(directory, name + "-server.key")
+    with open(cert_path, "wb") as f:
+        f.write(cert.public_bytes(serialization.Encoding.PEM))
+    with open(key_path, "wb") as f:
+        f.write(key.private_bytes(serialization.Encoding.PEM,
+                                  serialization.PrivateFormat.PKCS8,
+                                  serialization.NoEncryption()))
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), http.server.BaseHTTPRequestHandler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_path, key_path)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return ca.public_bytes(serialization.Encoding.PEM), server
+
+
 class HostileInputTest(unittest.TestCase):
 
     @classmethod
@@ -99,6 +173,35 @@ class HostileInputTest(unittest.TestCase):
         self.assertRegex(refused.exception.details(),
                          r"(unable to get local issuer certificate|"
                          r"self.signed certificate)")
+
+    def test_expired_and_misnamed_certificates_are_named(self):
+        # An API server whose CA has expired, and one whose certificate
+        # names another host: libcurl's reason reaches the caller.
+        cases = [("expired", ["127.0.0.1"], r"certificate has expired"),
+                 ("misnamed", ["other.example"],
+                  r"(subject name|does not match|no alternative)")]
+        for name, hosts, reason in cases:
+            ca_pem, server = tls_endpoint(self.env.dir, name, hosts,
+                                          expired_ca=(name == "expired"))
+            try:
+                path = os.path.join(self.env.dir, name + ".kubeconfig")
+                with open(path, "w") as f:
+                    f.write(KUBECONFIG % (
+                        server.server_address[1],
+                        base64.b64encode(ca_pem).decode()))
+                stub = self.env.replica("management.kubeconfig=" + path,
+                                        "status.watch_cache=false")
+                spec = example_spec(**{
+                    "cluster.uuid": "77777777-eeee-4bbb-8ccc-00000000000%d"
+                    % len(name)})
+                with self.assertRaises(grpc.RpcError) as refused:
+                    stub.CreateCluster(driver_pb2.CreateClusterRequest(
+                        spec=spec, credential=credential(1)), timeout=60)
+                self.assertIn("SSL", refused.exception.details())
+                self.assertRegex(refused.exception.details(), reason)
+            finally:
+                server.shutdown()
+                server.server_close()
 
     def test_thousands_of_problems_fit_in_the_reply_and_all_are_logged(self):
         many = example_spec(**{"cluster.uuid": "77777777-bbbb-4bbb-8ccc-"
