@@ -57,6 +57,10 @@ class HttpKubeClient final : public KubeClient {
       const ResourceType& type, const std::string& ns,
       const std::string& label_selector,
       const std::function<void(nlohmann::json&& item)>& on_item) override;
+  absl::StatusOr<std::string> ListMetadataEach(
+      const ResourceType& type, const std::string& ns,
+      const std::string& label_selector,
+      const std::function<void(nlohmann::json&& item)>& on_item) override;
   absl::StatusOr<nlohmann::json> Apply(
       const ResourceType& type, const nlohmann::json& object,
       const std::string& field_manager) override;
@@ -92,8 +96,13 @@ class HttpKubeClient final : public KubeClient {
                                     const Credentials& credentials);
   absl::StatusOr<Credentials> CurrentCredentials(bool refresh);
   // Headers, authentication, TLS and timeouts common to every request.
+  absl::StatusOr<std::string> ListPages(
+      const ResourceType& type, const std::string& ns,
+      const std::string& label_selector, const std::string& accept,
+      const std::function<void(nlohmann::json&& item)>& on_item);
   void Prepare(void* curl, const Credentials& credentials,
-               const std::string& content_type, CurlSetup* setup) const;
+               const std::string& content_type, CurlSetup* setup,
+               const std::string& accept = "application/json") const;
   void* Borrow();
   void Return(void* handle);
 

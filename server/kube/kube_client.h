@@ -79,6 +79,17 @@ class KubeClient {
       const std::string& label_selector,
       const std::function<void(nlohmann::json&& item)>& on_item) = 0;
 
+  // Like ListEach, but the items carry only `metadata` (the API server's
+  // PartialObjectMetadataList): for scans that read names and labels, at
+  // a fraction of the bytes (a Secret's data stays on the server). An
+  // implementation without it may hand whole objects.
+  virtual absl::StatusOr<std::string> ListMetadataEach(
+      const ResourceType& type, const std::string& ns,
+      const std::string& label_selector,
+      const std::function<void(nlohmann::json&& item)>& on_item) {
+    return ListEach(type, ns, label_selector, on_item);
+  }
+
   // Server-side apply of `object` (it names itself) as `field_manager`,
   // forcing ownership. Returns the object as stored.
   virtual absl::StatusOr<nlohmann::json> Apply(

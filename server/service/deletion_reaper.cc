@@ -42,7 +42,9 @@ DeletionReaper::~DeletionReaper() {
 absl::StatusOr<int> DeletionReaper::CheckOnce() {
   // (namespace, uuid) → release, for every Secret the bridge labels.
   std::map<std::pair<std::string, std::string>, std::string> owners;
-  auto secrets = kube_->ListEach(
+  // Names and labels are all it reads: the Secrets' data (credentials, CA
+  // keys) stays on the API server.
+  auto secrets = kube_->ListMetadataEach(
       kube::kinds::kSecret, "", kClusterUuidLabel, [&](json&& secret) {
         std::string uuid = LabelOf(secret, kClusterUuidLabel);
         std::string release = LabelOf(secret, kClusterNameLabel);
@@ -52,9 +54,10 @@ absl::StatusOr<int> DeletionReaper::CheckOnce() {
   if (!secrets.ok()) return secrets.status();
   if (owners.empty()) return 0;
   std::set<std::pair<std::string, std::string>> clusters;  // (ns, name)
-  auto listed = kube_->ListEach(kube::kinds::kCluster, "", "", [&](json&& c) {
-    clusters.insert({MetaText(c, "namespace"), MetaText(c, "name")});
-  });
+  auto listed =
+      kube_->ListMetadataEach(kube::kinds::kCluster, "", "", [&](json&& c) {
+        clusters.insert({MetaText(c, "namespace"), MetaText(c, "name")});
+      });
   if (!listed.ok()) return listed.status();
 
   int reaped = 0;

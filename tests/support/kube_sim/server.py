@@ -303,10 +303,22 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if name:
                 obj = store.get(resource, namespace, name)
                 return self._send_json(200, obj)
-            return self._send_json(200, store.list(
+            listed = store.list(
                 resource, namespace, query.get("labelSelector", ""),
                 query.get("fieldSelector", ""), int(query.get("limit") or 0),
-                query.get("continue", "")))
+                query.get("continue", ""))
+            if "as=PartialObjectMetadataList" in (
+                    self.headers.get("Accept") or ""):
+                # What the API server sends for a metadata-only list.
+                listed = {
+                    "kind": "PartialObjectMetadataList",
+                    "apiVersion": "meta.k8s.io/v1",
+                    "metadata": listed["metadata"],
+                    "items": [{"kind": "PartialObjectMetadata",
+                               "apiVersion": "meta.k8s.io/v1",
+                               "metadata": item["metadata"]}
+                              for item in listed["items"]]}
+            return self._send_json(200, listed)
         if method == "POST":
             if name:
                 raise ApiError(405, "MethodNotAllowed",

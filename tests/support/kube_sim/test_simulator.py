@@ -81,6 +81,23 @@ class SimulatorTest(unittest.TestCase):
             "name": "s2", "labels": {"x": "y" * 64}}})
         self.assertEqual(code, 422)
 
+    def test_metadata_only_lists(self):
+        self.call("POST", SECRETS, {"metadata": {"name": "meta-only",
+                                                 "labels": {"k": "v"}},
+                                    "stringData": {"key": "secret-value"}})
+        request = urllib.request.Request(
+            self.sim.url + SECRETS + "?labelSelector=k%3Dv",
+            headers={"Authorization": "Bearer " + self.sim.token,
+                     "Accept": "application/json;as=PartialObjectMetadataList;"
+                               "g=meta.k8s.io;v=v1,application/json"})
+        with urllib.request.urlopen(request, context=self.context,
+                                    timeout=10) as reply:
+            body = json.loads(reply.read())
+        self.assertEqual(body["kind"], "PartialObjectMetadataList")
+        self.assertEqual([i["metadata"]["name"] for i in body["items"]],
+                         ["meta-only"])
+        self.assertNotIn("data", body["items"][0])
+
     def test_leases_take_turns_by_resource_version(self):
         leases = "/apis/coordination.k8s.io/v1/namespaces/demo/leases"
         lease = {"metadata": {"name": "l1"},
