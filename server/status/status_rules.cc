@@ -294,7 +294,16 @@ void Health(const v1::ClusterSpec& spec, const ClusterObjects& objects,
   } else {
     reasons["infrastructure"] = "Ready";
   }
-  reasons["controlplane"] = kcp ? ConditionsHealth(kcp->conditions)
+  // Conditions can all be true while machines are still missing (a KCP
+  // is Ready before its last replica): the counts have the last word.
+  auto with_counts = [](std::string why, int32_t ready, int32_t desired) {
+    if (why == "Ready" && ready < desired) {
+      return absl::StrCat(ready, "/", desired, " machines ready");
+    }
+    return why;
+  };
+  reasons["controlplane"] = kcp ? with_counts(ConditionsHealth(kcp->conditions),
+                                              kcp->ready, kcp->desired)
                                 : "Control plane resource not found.";
   std::vector<std::string> groups;
   const std::string& release = spec.cluster().stack_id();
@@ -311,6 +320,9 @@ void Health(const v1::ClusterSpec& spec, const ClusterObjects& objects,
       continue;
     }
     std::string health = ConditionsHealth(md->conditions);
+    if (md->desired.has_value()) {
+      health = with_counts(std::move(health), md->ready, *md->desired);
+    }
     if (health != "Ready") {
       groups.push_back(absl::StrCat(group.name(), ": ", health));
     }

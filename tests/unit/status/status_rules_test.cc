@@ -550,6 +550,18 @@ TEST_CASE("StatusRules: health with per-component reasons") {
             .at("cluster") == "Cluster resource not found.");
 }
 
+TEST_CASE("StatusRules: health reasons agree with the machine counts") {
+  // Every condition true, but machines missing: not "Ready".
+  World world;
+  world.kcp["status"]["readyReplicas"] = 0;
+  world.md["status"]["readyReplicas"] = 1;
+  v1::ClusterStatus s = Evaluate(world, Spec(), v1::CREATE_IN_PROGRESS);
+  CHECK(s.health_status_reason().at("controlplane") == "0/1 machines ready");
+  CHECK(s.health_status_reason().at("nodegroup") ==
+        "default-worker: 1/2 machines ready");
+  CHECK(s.health_status() == v1::UNHEALTHY);
+}
+
 TEST_CASE("Records keep only what status uses") {
   json machine = World::Machine("m", false, "10.0.0.9");
   machine["spec"]["bootstrap"] = {{"dataSecretName", std::string(4096, 'x')}};
