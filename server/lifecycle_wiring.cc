@@ -2,12 +2,11 @@
 
 #include <unistd.h>
 
-#include <cstdlib>
 #include <optional>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "server/kube/kubeconfig.h"
+#include "server/process/run.h"
 
 namespace capi_bridge {
 
@@ -55,16 +54,8 @@ absl::StatusOr<std::string> CheckLifecycle(const config::BridgeConfig& config) {
         absl::StrCat("management.kubeconfig: ", client.status().message()));
   }
   const std::string& helm = config.helm.binary;
-  bool found = false;
-  if (helm.find('/') != std::string::npos) {
-    found = access(helm.c_str(), X_OK) == 0;
-  } else if (const char* path = getenv("PATH")) {
-    for (absl::string_view dir : absl::StrSplit(path, ':')) {
-      std::string candidate = absl::StrCat(dir.empty() ? "." : dir, "/", helm);
-      if (access(candidate.c_str(), X_OK) == 0) found = true;
-    }
-  }
-  if (!found) {
+  const std::string found = process::ResolveProgram(helm);
+  if (found.empty() || access(found.c_str(), X_OK) != 0) {
     return absl::InvalidArgumentError(
         absl::StrCat("helm.binary: \"", helm,
                      "\" is not an executable file nor a program in PATH"));

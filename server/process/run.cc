@@ -71,25 +71,6 @@ std::vector<char*> Pointers(std::vector<std::string>& strings) {
   return out;
 }
 
-// argv[0] as a path: itself when it holds a slash, else the first
-// executable of that name in PATH; "" when there is none. Resolved before
-// fork, because the child may not allocate.
-std::string ResolveProgram(const std::string& name) {
-  if (name.find('/') != std::string::npos) return name;
-  const char* path = getenv("PATH");
-  std::string dirs = path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
-  size_t begin = 0;
-  while (begin <= dirs.size()) {
-    size_t end = dirs.find(':', begin);
-    if (end == std::string::npos) end = dirs.size();
-    std::string dir = dirs.substr(begin, end - begin);
-    std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
-    if (access(candidate.c_str(), X_OK) == 0) return candidate;
-    begin = end + 1;
-  }
-  return "";
-}
-
 // In the forked child: its own process group (a deadline kills helm and
 // whatever helm started), SIGKILL when the bridge dies (a kill -9 of the
 // bridge, or of the pod's PID 1, never leaves a helm running on), default
@@ -122,6 +103,22 @@ std::string ResolveProgram(const std::string& name) {
 
 }  // namespace
 
+std::string ResolveProgram(const std::string& name) {
+  if (name.find('/') != std::string::npos) return name;
+  const char* path = getenv("PATH");
+  std::string dirs = path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
+  size_t begin = 0;
+  while (begin <= dirs.size()) {
+    size_t end = dirs.find(':', begin);
+    if (end == std::string::npos) end = dirs.size();
+    std::string dir = dirs.substr(begin, end - begin);
+    std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
+    if (access(candidate.c_str(), X_OK) == 0) return candidate;
+    begin = end + 1;
+  }
+  return "";
+}
+
 absl::StatusOr<ProcessResult> RunProcess(const ProcessRequest& request) {
   if (request.argv.empty()) {
     return absl::InvalidArgumentError("RunProcess: empty argv");
@@ -129,6 +126,7 @@ absl::StatusOr<ProcessResult> RunProcess(const ProcessRequest& request) {
   Pipe in, out, err;
   if (!in.Open() || !out.Open() || !err.Open()) return Errno("pipe2");
 
+  // Resolved before fork: the child may not allocate.
   std::string program = ResolveProgram(request.argv[0]);
   if (program.empty()) {
     return absl::NotFoundError(

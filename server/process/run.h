@@ -35,6 +35,10 @@ struct ProcessResult {
   std::string stderr_data;
 };
 
+// `name` as a path: itself when it holds a slash, else the first
+// executable of that name in PATH; "" when there is none.
+std::string ResolveProgram(const std::string& name);
+
 // Runs the program to completion. Errors: NOT_FOUND when the program does
 // not exist, DEADLINE_EXCEEDED when it was killed at the deadline (with
 // what it wrote so far in the message's tail), INTERNAL for system-call

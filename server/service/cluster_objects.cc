@@ -42,6 +42,14 @@ std::string ClusterSecretsSelector(const std::string& cluster_uuid) {
   return absl::StrCat(kClusterUuidLabel, "=", LabelValue(cluster_uuid));
 }
 
+std::string LabelOf(const json& object, const char* key) {
+  auto meta = object.find("metadata");
+  if (meta == object.end() || !meta->is_object()) return "";
+  auto labels = meta->find("labels");
+  if (labels == meta->end() || !labels->is_object()) return "";
+  return labels->value(key, "");
+}
+
 json NamespaceObject(const std::string& name) {
   return {{"apiVersion", "v1"},
           {"kind", "Namespace"},

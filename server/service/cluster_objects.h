@@ -42,6 +42,9 @@ std::string LabelValue(const std::string& value);
 // the cluster (for the delete-collection once the Cluster is gone).
 std::string ClusterSecretsSelector(const std::string& cluster_uuid);
 
+// The value of label `key` of a Kubernetes object; "" when absent.
+std::string LabelOf(const nlohmann::json& object, const char* key);
+
 nlohmann::json NamespaceObject(const std::string& name);
 
 // `<release>-cloud-credentials`: clouds.yaml with one cloud "openstack"

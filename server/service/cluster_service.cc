@@ -56,15 +56,6 @@ absl::Status RequireUuid(const v1::ClusterSpec& spec) {
       "cluster");
 }
 
-// The value of label `key` of a Kubernetes object; "" when absent.
-std::string LabelOf(const json& object, const char* key) {
-  auto labels = object.find("metadata");
-  if (labels == object.end()) return "";
-  auto map = labels->find("labels");
-  if (map == labels->end() || !map->is_object()) return "";
-  return map->value(key, "");
-}
-
 absl::Status UnknownGroup(const std::string& field, const std::string& name,
                           const v1::ClusterSpec& spec) {
   return absl::InvalidArgumentError(absl::StrCat(

@@ -21,11 +21,6 @@ std::string MetaText(const json& object, const char* key) {
   return meta->value(key, "");
 }
 
-std::string LabelOf(const json& object, const char* key) {
-  const json meta = object.value("metadata", json::object());
-  return meta.value("labels", json::object()).value(key, "");
-}
-
 }  // namespace
 
 DeletionReaper::DeletionReaper(kube::KubeClient* kube, absl::Duration interval)

@@ -66,9 +66,8 @@ absl::StatusOr<status::ClusterObjects> StatusService::ReadDirect(
   for (const kube::ResourceType* type :
        {&k::kKubeadmControlPlane, &k::kMachineDeployment, &k::kMachine,
         &k::kHelmRelease, &k::kManifests, &k::kHelmChartProxy}) {
-    auto listed = kube_->ListEach(*type, ns, "", [&](json&& item) {
-      scratch.Upsert(*type, item);
-    });
+    auto listed = kube_->ListEach(
+        *type, ns, "", [&](json&& item) { scratch.Upsert(*type, item); });
     // A CRD that is not installed (HelmChartProxy) lists as 404.
     if (!listed.ok() && !absl::IsNotFound(listed.status())) {
       return listed.status();
