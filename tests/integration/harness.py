@@ -22,6 +22,8 @@ CLI = os.path.join(BUILD, "client", "capi-bridge")
 STAND_IN_CHART = os.path.join(ROOT, "tests", "support", "charts",
                               "openstack-cluster")
 EXAMPLE_SPEC = os.path.join(ROOT, "client", "examples", "cluster.yaml")
+# Test-only CAs (tests/unit/service/testdata/).
+TESTDATA = os.path.join(ROOT, "tests", "unit", "service", "testdata")
 
 sys.path.insert(0, os.path.join(BUILD, "python"))
 sys.path.insert(0, os.path.join(ROOT, "driver_shim"))
@@ -165,6 +167,15 @@ class Environment:
         self.replicas.append((process, channel))
         return driver_pb2_grpc.ClusterDriverStub(channel)
 
+    def create_cluster(self, uuid, name):
+        """A cluster created the normal way: (spec with its stack_id set,
+        the reply)."""
+        spec = example_spec(**{"cluster.uuid": uuid, "cluster.name": name})
+        created = self.stub.CreateCluster(driver_pb2.CreateClusterRequest(
+            spec=spec, credential=credential(1)), timeout=120)
+        spec.cluster.stack_id = created.release_name
+        return spec, created
+
     def kill_server(self):
         """kill -9 of the bridge, as a node failure or OOM kill does."""
         self.channel.close()
@@ -247,4 +258,4 @@ class Environment:
 
 
 __all__ = ["driver_pb2", "grpc", "Environment", "example_spec", "credential",
-           "CLI", "HELM"]
+           "CLI", "HELM", "TESTDATA"]

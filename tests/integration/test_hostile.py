@@ -8,13 +8,9 @@ import re
 import unittest
 import urllib.request
 
-from tests.integration.harness import (Environment, cluster_spec_pb2,
-                                       credential, driver_pb2, example_spec,
-                                       grpc)
-
-
-TESTDATA = os.path.join(os.path.dirname(__file__), os.pardir, "unit",
-                        "service", "testdata")
+from tests.integration.harness import (TESTDATA, Environment,
+                                       cluster_spec_pb2, credential,
+                                       driver_pb2, example_spec, grpc)
 
 
 KUBECONFIG = """apiVersion: v1

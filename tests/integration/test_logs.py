@@ -10,16 +10,12 @@ import json
 import os
 import unittest
 
-from tests.integration.harness import (Environment, credential, driver_pb2,
-                                       example_spec, grpc)
+from tests.integration.harness import (TESTDATA, Environment, credential,
+                                       driver_pb2, example_spec, grpc)
 from magnum_capi_bridge.pb import cluster_spec_pb2
 
 UUID = "5e3f0c1a-7b2d-4c8e-9f10-aa00bb11cc22"
 # A test-only CA (the bridge checks that certificate and key match).
-TESTDATA = os.path.join(os.path.dirname(__file__), os.pardir, "unit",
-                        "service", "testdata")
-
-
 def _read(name):
     with open(os.path.join(TESTDATA, name)) as f:
         return f.read()

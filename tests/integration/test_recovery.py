@@ -99,12 +99,8 @@ class RecoveryTest(unittest.TestCase):
     def created(self, number, name):
         """A cluster created normally: (spec with its stack_id, release,
         namespace)."""
-        spec = example_spec(**{
-            "cluster.uuid": "44444444-aaaa-4bbb-8ccc-%012d" % number,
-            "cluster.name": name})
-        created = self.env.stub.CreateCluster(driver_pb2.CreateClusterRequest(
-            spec=spec, credential=credential(1)), timeout=120)
-        spec.cluster.stack_id = created.release_name
+        spec, created = self.env.create_cluster(
+            "44444444-aaaa-4bbb-8ccc-%012d" % number, name)
         return spec, created.release_name, created.namespace
 
     def hold(self, method, kind):

@@ -79,13 +79,9 @@ class TwoReplicasTest(unittest.TestCase):
 
     def test_simultaneous_resizes_apply_once_each_round(self):
         env = self.env
-        spec = example_spec(**{"cluster.uuid": "55555555-aaaa-4bbb-8ccc-"
-                                               "000000000001",
-                               "cluster.name": "contended"})
-        created = env.stub.CreateCluster(driver_pb2.CreateClusterRequest(
-            spec=spec, credential=credential(1)), timeout=120)
+        spec, created = env.create_cluster(
+            "55555555-aaaa-4bbb-8ccc-000000000001", "contended")
         release, ns = created.release_name, created.namespace
-        spec.cluster.stack_id = release
         winners = set()
         for round_ in range(ROUNDS):
             spec.node_groups[1].node_count = 3 + round_ % 2

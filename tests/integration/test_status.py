@@ -42,12 +42,8 @@ class StatusCalls:
         cls.env.close()
 
     def create(self, n, name):
-        spec = example_spec(**{"cluster.uuid": "44444444-aaaa-4bbb-8ccc-"
-                                               "%012d" % n,
-                               "cluster.name": name})
-        created = self.env.stub.CreateCluster(driver_pb2.CreateClusterRequest(
-            spec=spec, credential=credential()), timeout=120)
-        spec.cluster.stack_id = created.release_name
+        spec, created = self.env.create_cluster(
+            "44444444-aaaa-4bbb-8ccc-%012d" % n, name)
         return spec, created.namespace
 
     def get(self, spec, current):
