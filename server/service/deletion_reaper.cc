@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "server/helm/release_record.h"
 #include "server/log/log.h"
 #include "server/service/cluster_leases.h"
 #include "server/service/cluster_objects.h"
@@ -61,9 +62,12 @@ absl::StatusOr<int> DeletionReaper::CheckOnce() {
     if (clusters.count({ns, release}) > 0) continue;
     // No Cluster: not created yet, or gone. A release record means helm
     // installed (or is installing) it; a held Lease, that a verb runs.
-    auto records = kube_->List(kube::kinds::kSecret, ns,
-                               absl::StrCat("owner=helm,name=", release));
-    if (!records.ok() || !(*records)["items"].empty()) continue;
+    // (Metadata only: a release record holds the whole chart.)
+    bool installed = false;
+    auto records = kube_->ListMetadataEach(kube::kinds::kSecret, ns,
+                                           helm::ReleaseSecretSelector(release),
+                                           [&](json&&) { installed = true; });
+    if (!records.ok() || installed) continue;
     auto lease = kube_->Get(kube::kinds::kLease, ns, LeaseName(uuid));
     if (lease.ok() && !LeaseFree(ReadLease(*lease), "", absl::Now())) {
       continue;
