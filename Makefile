@@ -25,7 +25,7 @@ APT_PACKAGES := cmake g++ make pkg-config ca-certificates unzip openssl \
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps helm build test demo bench bench-create bench-status bench-conductor \
-  stubs shim-wheel fuzz format clean
+  stubs docs shim-wheel fuzz format clean
 
 all: build
 
@@ -82,6 +82,10 @@ bench-status: build
 # while they are stale).
 stubs: build
 	cp $(BUILD_DIR)/stubs/magnum_capi_bridge/pb/*.py driver_shim/magnum_capi_bridge/pb/
+
+# Generated documentation (a test fails while it is stale).
+docs: build
+	$(BUILD_DIR)/client/capi-bridge labels -o markdown > docs/labels.md
 
 # The shim's wheel, for `pip install` into Magnum's image or venv.
 shim-wheel: build

@@ -17,6 +17,7 @@
 #include "grpcpp/grpcpp.h"
 #include "magnum/capi/bridge/v1/driver.grpc.pb.h"
 #include "nlohmann/json.hpp"
+#include "server/render/labels_doc.h"
 
 namespace {
 
@@ -129,6 +130,14 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"yaml", "json"}))
       ->capture_default_str();
 
+  std::string labels_format = "markdown";
+  CLI::App* labels = app.add_subcommand(
+      "labels",
+      "print every cluster label the bridge reads (offline; docs/labels.md)");
+  labels->add_option("-o,--output", labels_format, "output format")
+      ->check(CLI::IsMember({"markdown", "json"}))
+      ->capture_default_str();
+
   std::string service;
   CLI::App* health =
       app.add_subcommand("health", "ask the bridge whether it is serving");
@@ -145,6 +154,12 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     int code = app.exit(e);
     return code == 0 ? 0 : kUsage;
+  }
+  if (labels->parsed()) {
+    std::cout << (labels_format == "json"
+                      ? capi_bridge::render::LabelsJson().dump(2) + "\n"
+                      : capi_bridge::render::LabelsMarkdown());
+    return 0;
   }
   if (!capi_bridge::client::LoadToken(&o)) return kUsage;
   if (render->parsed()) return RunRender(o, spec_path, chart_version, format);

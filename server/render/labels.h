@@ -1,7 +1,7 @@
 // Labels: the catalogue of cluster/template labels the bridge knows, and
 // typed, precedence-aware reading of their values.
 //
-// Precedence (labels.md §1): cluster label > template label > site default
+// Precedence: cluster label > template label > site default
 // (the bridge config's site_labels) > built-in default. A node-group label
 // overrides the cluster's only for the labels marked per_node_group.
 // capi_helm_chart_version is read from the template only.
@@ -32,18 +32,43 @@ enum class LabelSource { kSite, kTemplate, kCluster, kNodeGroup };
 // "site default", "template label", "cluster label", "node-group label".
 absl::string_view LabelSourceName(LabelSource source);
 
-struct LabelInfo {
-  absl::string_view name;
-  bool per_node_group = false;  // NG labels may override it per group
-  bool template_only = false;   // cluster labels are ignored
+// Where a label may be set.
+enum class LabelScope {
+  kCluster,       // template, cluster (and site default)
+  kPerNodeGroup,  // also per node group, overriding the cluster's
+  kTemplateOnly,  // template (and site default); a cluster label is ignored
 };
 
-// Every label the renderer reads.
+// One row of the label catalogue. The text fields are the operator's
+// reference (docs/labels.md is generated from them by `capi-bridge labels
+// -o markdown`); the reading code is in the sections_*.cc files and
+// tests/unit/render/labels_table_test.cc holds each row to what it renders.
+struct LabelInfo {
+  absl::string_view name;
+  LabelScope scope = LabelScope::kCluster;
+  absl::string_view type;            // what the value must look like
+  absl::string_view default_value;   // when no layer sets it
+  absl::string_view chart_values;    // openstack-cluster value paths driven
+  absl::string_view chart_versions;  // "all" or the versions with the path
+  absl::string_view notes;           // rules, caveats, origin
+
+  bool per_node_group() const { return scope == LabelScope::kPerNodeGroup; }
+  bool template_only() const { return scope == LabelScope::kTemplateOnly; }
+};
+
+// Every label the renderer reads, in catalogue order.
 const std::vector<LabelInfo>& KnownLabels();
-// Labels recognised but without a chart value: reported as warnings.
-// Returns the reason, or nullopt when `name` is not such a label.
-std::optional<absl::string_view> IgnoredLabelReason(absl::string_view name);
 const LabelInfo* FindLabel(absl::string_view name);
+
+// A label recognised but without a chart value (reported as a warning):
+// an exact name, or a prefix ending in '_'.
+struct IgnoredLabel {
+  absl::string_view name;
+  absl::string_view reason;
+};
+const std::vector<IgnoredLabel>& IgnoredLabels();
+// The reason `name` is ignored, or nullopt when it is not such a label.
+std::optional<absl::string_view> IgnoredLabelReason(absl::string_view name);
 
 // The label layers of one cluster, optionally narrowed to one node group.
 class LabelSet {

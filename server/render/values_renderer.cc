@@ -102,7 +102,7 @@ void WarnAboutLabels(RenderContext* ctx) {
       // cluster value that differs is worth a word.
       auto in_cluster = ctx->cluster_labels.find(name);
       auto in_template = ctx->template_labels.find(name);
-      if (info->template_only && in_cluster != ctx->cluster_labels.end() &&
+      if (info->template_only() && in_cluster != ctx->cluster_labels.end() &&
           (in_template == ctx->template_labels.end() ||
            in_template->second != in_cluster->second)) {
         ctx->Warn(field,

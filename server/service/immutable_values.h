@@ -1,8 +1,9 @@
 // Immutability rules (pure): which rendered values a live cluster may not
-// change (labels.md rule 6). CAPI and Kubernetes cannot move a running
-// cluster to another pod or service range, DNS domain, node network or
-// etcd device, and StorageClass parameters cannot be edited in place, so
-// an apply that changes them would leave the cluster half-updated.
+// change (docs/labels.md marks them "immutable after create"). CAPI and
+// Kubernetes cannot move a running cluster to another pod or service range, DNS
+// domain, node network or etcd device, and StorageClass parameters cannot be
+// edited in place, so an apply that changes them would leave the cluster
+// half-updated.
 #ifndef CAPI_BRIDGE_SERVER_SERVICE_IMMUTABLE_VALUES_H_
 #define CAPI_BRIDGE_SERVER_SERVICE_IMMUTABLE_VALUES_H_
 

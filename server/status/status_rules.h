@@ -1,7 +1,7 @@
 // StatusRules (pure): the Magnum status of a cluster and its node groups,
 // from the cached Cluster API objects.
 //
-// The reference driver's rules (reference-driver.md §8, §9) with its
+// The rules of magnum-capi-helm (the Python driver) with its
 // defects fixed:
 //  - failures are detected, not waited on for ever: an OpenStackCluster
 //    failure reason or an Error-severity condition, a Cluster failure, a

@@ -111,7 +111,7 @@ class LifecycleTest(unittest.TestCase):
             self.assertIn(words, refused.exception.details())
             self.assertEqual(env.helm_revision(release, ns), revision)
         # A template whose pod network differs cannot be applied to the
-        # running cluster (labels.md rule 6).
+        # running cluster (immutable after create, docs/labels.md).
         spec.facts.image.kube_version = "v1.35.1"
         spec.template.labels["calico_ipv4pool"] = "10.200.0.0/16"
         with self.assertRaises(grpc.RpcError) as refused:

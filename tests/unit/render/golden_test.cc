@@ -138,7 +138,7 @@ TEST_CASE("golden: the chart reference's example at 0.27.0 as YAML",
   Rendered r = Render(spec, "0.27.0");
   INFO(r.error);
   REQUIRE(r.ok);
-  // openstack-cluster-values.md §9, keys sorted, as the bridge emits it.
+  // The standard cluster's values, keys sorted, as the bridge emits it.
   const std::string expected = R"(addons:
   cni:
     type: calico

@@ -1,8 +1,12 @@
-// Every label of labels.md: its default, a template value, a cluster value
-// overriding the template's, and its bad values, each to the chart value
-// path it drives (chart 0.27.0 unless the row says otherwise).
+// Every label of the catalogue (docs/labels.md): its default, a template value,
+// a cluster value overriding the template's, and its bad values, each to the
+// chart value path it drives (chart 0.27.0 unless the row says otherwise).
+#include <algorithm>
 #include <set>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "catch2/catch.hpp"
 #include "server/render/labels.h"
 #include "tests/unit/render/spec_builder.h"
@@ -595,6 +599,70 @@ TEST_CASE("bad label values name the label, the value and what is accepted",
             std::string::npos);
       CHECK(r.error.find(c.accepted) != std::string::npos);
     }
+  }
+}
+
+}  // namespace
+}  // namespace capi_bridge::testing
+
+namespace capi_bridge::testing {
+namespace {
+
+// A value path as dots without list indexes: "/a/b" and "a.b[0].c.1"
+// become "a.b" and "a.b.c".
+std::string Normalised(std::string path) {
+  std::string out;
+  for (absl::string_view segment :
+       absl::StrSplit(path, absl::ByAnyChar("./"), absl::SkipEmpty())) {
+    std::string s(segment.substr(0, segment.find('[')));
+    if (s.empty() || std::all_of(s.begin(), s.end(), ::isdigit)) continue;
+    absl::StrAppend(&out, out.empty() ? "" : ".", s);
+  }
+  return out;
+}
+
+// Whether `documented` quotes `path` or one of its parents (`a.b` for
+// a.b.c), or its tail (`...b.c`).
+bool Documents(absl::string_view documented, const std::string& path) {
+  std::string p = Normalised(path);
+  std::vector<std::string> quoted = absl::StrSplit(documented, '`');
+  for (size_t i = 1; i < quoted.size(); i += 2) {
+    bool tail = absl::StartsWith(quoted[i], "...");
+    std::string q = Normalised(quoted[i]);
+    if (q.empty()) continue;
+    if (tail ? (p == q || absl::EndsWith(p, "." + q))
+             : (p == q || absl::StartsWith(p, q + "."))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+TEST_CASE("the label reference names the value each label was shown to drive",
+          "[labels]") {
+  for (const LabelCase& c : Cases()) {
+    const render::LabelInfo* info = render::FindLabel(c.label);
+    REQUIRE(info != nullptr);
+    // "as `other`" rows document the path on the other label's row.
+    std::string documented(info->chart_values);
+    if (documented.rfind("as `", 0) == 0) {
+      std::string other = documented.substr(4, documented.find('`', 4) - 4);
+      REQUIRE(render::FindLabel(other) != nullptr);
+      documented = std::string(render::FindLabel(other)->chart_values);
+    }
+    INFO("label " << c.label << " drives " << c.path
+                  << "; documented: " << documented);
+    CHECK(Documents(documented, c.path));
+  }
+}
+
+TEST_CASE("every label of the reference is documented in full", "[labels]") {
+  for (const render::LabelInfo& info : render::KnownLabels()) {
+    INFO("label " << info.name);
+    CHECK_FALSE(info.type.empty());
+    CHECK_FALSE(info.default_value.empty());
+    CHECK_FALSE(info.chart_values.empty());
+    CHECK_FALSE(info.chart_versions.empty());
   }
 }
 

@@ -1,5 +1,5 @@
-// StatusRules, row by row: the reference driver's rules (reference-driver.md
-// §8, §9) and each failure rule the bridge adds. Objects are written as the
+// StatusRules, row by row: the rules of magnum-capi-helm (the Python driver)
+// and each failure rule the bridge adds. Objects are written as the
 // Kubernetes JSON CAPI serves and go through the record projections, as the
 // watch cache does.
 #include "server/status/status_rules.h"
