@@ -10,6 +10,7 @@
 
 #include "CLI/CLI.hpp"
 #include "client/connection.h"
+#include "client/diff_command.h"
 #include "client/lifecycle_commands.h"
 #include "client/spec_file.h"
 #include "client/status_commands.h"
@@ -148,6 +149,7 @@ int main(int argc, char** argv) {
       capi_bridge::client::AddLifecycleCommands(&app, &o);
   std::function<int()> run_status =
       capi_bridge::client::AddStatusCommands(&app, &o);
+  std::function<int()> run_diff = capi_bridge::client::AddDiffCommand(&app, &o);
 
   try {
     app.parse(argc, argv);
@@ -166,5 +168,6 @@ int main(int argc, char** argv) {
   if (health->parsed()) return RunHealth(o, service);
   int rc = run_lifecycle();
   if (rc < 0) rc = run_status();
+  if (rc < 0) rc = run_diff();
   return rc >= 0 ? rc : kUsage;
 }

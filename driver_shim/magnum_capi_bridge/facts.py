@@ -157,6 +157,7 @@ def _volume_types(cloud, facts):
                 "Cinder volume type of this project (have: %s)" % (
                     wanted, ", ".join(names) or "none")))
         facts.default_volume_type = wanted
+        facts.default_volume_type_configured = True
         return
     try:
         default = cloud.default_volume_type()

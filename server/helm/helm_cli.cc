@@ -306,6 +306,34 @@ absl::StatusOr<UpgradeResult> HelmCli::UpgradeInstall(
   return out;
 }
 
+absl::StatusOr<std::string> HelmCli::DryRunManifest(
+    const UpgradeRequest& request) {
+  auto chart = CachedChart(request.chart);
+  if (!chart.ok()) return chart.status();
+  process::ProcessRequest run;
+  run.argv = UpgradeArgv(options_.binary, request, *chart, options_.history_max,
+                         GlobalFlags());
+  run.argv.push_back("--dry-run=server");
+  run.stdin_data = request.values_json;
+  auto result = RunHelm(std::move(run), request.release, request.namespace_name,
+                        request.timeout);
+  if (!result.ok()) return result.status();
+  if (result->exit_code != 0) {
+    stats_.failures.fetch_add(1, std::memory_order_relaxed);
+    return HelmFailure("upgrade --install --dry-run", result->exit_code,
+                       result->stderr_data);
+  }
+  try {
+    auto parsed = nlohmann::json::parse(result->stdout_data);
+    auto manifest = parsed.find("manifest");
+    if (manifest != parsed.end() && manifest->is_string()) {
+      return manifest->get<std::string>();
+    }
+  } catch (const nlohmann::json::exception&) {
+  }
+  return absl::InternalError("helm upgrade --dry-run printed no manifest");
+}
+
 absl::StatusOr<bool> HelmCli::Uninstall(const std::string& release,
                                         const std::string& namespace_name,
                                         absl::Duration timeout) {

@@ -51,6 +51,8 @@ class HelmCli final : public HelmRunner {
 
   absl::StatusOr<UpgradeResult> UpgradeInstall(
       const UpgradeRequest& request) override;
+  absl::StatusOr<std::string> DryRunManifest(
+      const UpgradeRequest& request) override;
   absl::StatusOr<bool> Uninstall(const std::string& release,
                                  const std::string& namespace_name,
                                  absl::Duration timeout) override;

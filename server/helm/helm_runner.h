@@ -48,6 +48,12 @@ class HelmRunner {
   virtual absl::StatusOr<UpgradeResult> UpgradeInstall(
       const UpgradeRequest& request) = 0;
 
+  // `helm upgrade --install --dry-run=server`: the manifest helm would
+  // apply for `request` (hooks excluded), the chart's lookups answered by
+  // the management cluster. Writes nothing. Errors as UpgradeInstall.
+  virtual absl::StatusOr<std::string> DryRunManifest(
+      const UpgradeRequest& request) = 0;
+
   // `helm uninstall`. Returns false when the release did not exist.
   virtual absl::StatusOr<bool> Uninstall(const std::string& release,
                                          const std::string& namespace_name,

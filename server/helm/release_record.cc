@@ -88,8 +88,8 @@ absl::StatusOr<ReleaseRecord> DecodeReleaseSecret(
     if (v != n->end() && v->is_string()) name = v->get<std::string>();
   }
   auto data = secret.find("data");
-  if (data == secret.end() || !data->is_object() || !data->contains("release") ||
-      !(*data)["release"].is_string()) {
+  if (data == secret.end() || !data->is_object() ||
+      !data->contains("release") || !(*data)["release"].is_string()) {
     return absl::DataLossError(
         absl::StrCat("helm release Secret ", name, " has no release key"));
   }
@@ -118,6 +118,8 @@ absl::StatusOr<ReleaseRecord> DecodeReleaseSecret(
         release.value("/chart/metadata/version"_json_pointer, "");
     record.values = release.value("config", nlohmann::json::object());
     if (record.values.is_null()) record.values = nlohmann::json::object();
+    record.description = release.value("/info/description"_json_pointer, "");
+    record.manifest = release.value("manifest", "");
     record.updated = UpdatedAt(secret, release, record.status);
   } catch (const nlohmann::json::exception&) {
     return absl::DataLossError(

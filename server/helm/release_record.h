@@ -20,6 +20,10 @@ struct ReleaseRecord {
   std::string chart_name;
   std::string chart_version;
   nlohmann::json values;  // the user-supplied values (`config`)
+  // What wrote the revision (`info.description`): "capi-bridge <verb>
+  // request <id>" for the bridge, "Upgrade complete" etc. for others.
+  std::string description;
+  std::string manifest;  // the rendered objects, YAML documents
   // When helm last wrote this revision: its `modifiedAt` label, else the
   // record's own time for its status (`info.deleted` while uninstalling,
   // `info.last_deployed` otherwise), else the Secret's creation time;

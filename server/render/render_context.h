@@ -46,6 +46,8 @@ struct RenderContext {
   // Facts derived once by the sections and used by later ones.
   std::optional<KubeVersion> kube_version;
   std::optional<Ipv4Cidr> node_cidr;  // set when CAPO creates the network
+  // The default StorageClass's volume type was configured by the operator.
+  bool default_volume_type_configured = false;
 
   bool ChartAtLeast(absl::string_view version) const {
     return chart >= ChartVersion::Of(version);

@@ -44,9 +44,11 @@ void RenderCinder(RenderContext* ctx, json* openstack) {
   const auto& facts = ctx->spec.facts();
   std::string default_type = facts.default_volume_type();
   std::string default_field = "facts.default_volume_type";
+  ctx->default_volume_type_configured = facts.default_volume_type_configured();
   if (default_type.empty()) {
     default_type = ctx->options.csi_cinder_default_volume_type;
     default_field = "csi_cinder_default_volume_type (bridge config)";
+    ctx->default_volume_type_configured = !default_type.empty();
   }
   if (facts.volume_types().empty()) {
     ctx->Warn("facts.volume_types",

@@ -240,6 +240,7 @@ absl::StatusOr<RenderResult> ValuesRenderer::Render(
   result.namespace_name =
       NamespaceName(options_.namespace_prefix, spec.cluster().project_id());
   result.warnings = std::move(ctx.warnings);
+  result.default_volume_type_configured = ctx.default_volume_type_configured;
   return result;
 }
 

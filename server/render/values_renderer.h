@@ -38,6 +38,10 @@ struct RenderResult {
   std::string namespace_name;
   std::vector<RenderWarning> warnings;
   std::vector<std::string> applied_overrides;  // override keys, merge order
+  // The default StorageClass's volume type was chosen by configuration
+  // (facts.default_volume_type_configured, or the bridge's
+  // csi_cinder_default_volume_type), not Cinder's default or first type.
+  bool default_volume_type_configured = false;
 };
 
 class ValuesRenderer {

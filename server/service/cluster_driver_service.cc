@@ -37,19 +37,19 @@ grpc::Status ClusterDriverService::RenderValues(
   return call.Finish(grpc::Status::OK);
 }
 
-template <typename Request>
+template <typename Request, typename Response>
 grpc::Status ClusterDriverService::Lifecycle(
     const char* name, grpc::ServerContext* context,
-    absl::StatusOr<v1::OperationResponse> (ClusterService::*verb)(
-        const Request&, absl::Time),
-    const Request& request, v1::OperationResponse* response,
+    absl::StatusOr<Response> (ClusterService::*verb)(const Request&,
+                                                     absl::Time),
+    const Request& request, Response* response,
     std::vector<std::string> secrets) {
   VerbCall call(name, context, request.spec(), policy_, std::move(secrets));
   if (grpc::Status denied = call.Authorize(); !denied.ok()) {
     return call.Finish(denied);
   }
   if (clusters_ == nullptr) return call.Finish(NoClusters());
-  absl::StatusOr<v1::OperationResponse> result =
+  absl::StatusOr<Response> result =
       (clusters_->*verb)(request, CallerDeadline(context));
   if (!result.ok()) return call.Finish(ToGrpcStatus(result.status()));
   *response = std::move(*result);
@@ -122,6 +122,13 @@ grpc::Status ClusterDriverService::RotateCredential(
   return Lifecycle("RotateCredential", context,
                    &ClusterService::RotateCredential, *request, response,
                    SecretsOf(request->credential()));
+}
+
+grpc::Status ClusterDriverService::DiffCluster(
+    grpc::ServerContext* context, const v1::DiffClusterRequest* request,
+    v1::DiffClusterResponse* response) {
+  return Lifecycle("DiffCluster", context, &ClusterService::Diff, *request,
+                   response);
 }
 
 grpc::Status ClusterDriverService::GetClusterStatus(

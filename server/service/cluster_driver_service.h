@@ -59,6 +59,9 @@ class ClusterDriverService final : public v1::ClusterDriver::Service {
   grpc::Status DeleteNodeGroup(grpc::ServerContext* context,
                                const v1::NodeGroupRequest* request,
                                v1::OperationResponse* response) override;
+  grpc::Status DiffCluster(grpc::ServerContext* context,
+                           const v1::DiffClusterRequest* request,
+                           v1::DiffClusterResponse* response) override;
   grpc::Status RotateCredential(grpc::ServerContext* context,
                                 const v1::RotateCredentialRequest* request,
                                 v1::OperationResponse* response) override;
@@ -71,12 +74,11 @@ class ClusterDriverService final : public v1::ClusterDriver::Service {
 
  private:
   // Runs one lifecycle verb of `clusters_` and maps its status.
-  template <typename Request>
+  template <typename Request, typename Response>
   grpc::Status Lifecycle(const char* name, grpc::ServerContext* context,
-                         absl::StatusOr<v1::OperationResponse> (
-                             ClusterService::*verb)(const Request&, absl::Time),
-                         const Request& request,
-                         v1::OperationResponse* response,
+                         absl::StatusOr<Response> (ClusterService::*verb)(
+                             const Request&, absl::Time),
+                         const Request& request, Response* response,
                          std::vector<std::string> secrets = {});
   grpc::Status NoClusters() const;
 

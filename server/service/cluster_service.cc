@@ -9,9 +9,11 @@
 #include "absl/strings/str_join.h"
 #include "server/log/log.h"
 #include "server/render/naming.h"
+#include "server/service/adoption.h"
 #include "server/service/ca_material.h"
 #include "server/service/cluster_objects.h"
 #include "server/service/immutable_values.h"
+#include "server/service/release_diff.h"
 #include "server/service/upgrade_rules.h"
 #include "server/status/capi_records.h"
 #include "server/util/kube_time.h"
@@ -73,7 +75,69 @@ std::optional<helm::ReleaseRecord> LatestRevision(
   return latest;
 }
 
+// The first verb on a release no bridge has written: every value path it
+// changes, once, so the operator can see what the takeover did.
+void LogTakeover(const helm::ReleaseRecord& deployed, const json& rendered) {
+  constexpr size_t kMaxLines = 200;
+  std::vector<ValueChange> changes = DiffValues(deployed.values, rendered);
+  log::Warn(
+      "taking over a release another driver wrote; logging each value "
+      "this verb changes",
+      {{"revision", deployed.revision},
+       {"deployed_by", deployed.description},
+       {"deployed_chart_version", deployed.chart_version},
+       {"changes", changes.size()}});
+  for (size_t i = 0; i < changes.size() && i < kMaxLines; ++i) {
+    log::Warn(
+        "value changed by the takeover",
+        {{"path", changes[i].path}, {"change", DescribeChange(changes[i])}});
+  }
+  if (changes.size() > kMaxLines) {
+    log::Warn("more values changed by the takeover",
+              {{"not_logged", changes.size() - kMaxLines}});
+  }
+}
+
 }  // namespace
+
+absl::Status ClusterService::KeepDeployedChart(
+    const v1::ClusterSpec& spec, const std::string& release,
+    const std::optional<helm::ReleaseRecord>& deployed,
+    render::RenderResult* rendered) const {
+  if (!deployed.has_value() ||
+      deployed->chart_version == rendered->chart_version.ToString()) {
+    return absl::OkStatus();
+  }
+  auto again = render_->RenderRelease(spec, release, deployed->chart_version);
+  if (!again.ok()) return again.status();
+  *rendered = *std::move(again);
+  return absl::OkStatus();
+}
+
+absl::Status ClusterService::FitToDeployed(
+    const std::optional<helm::ReleaseRecord>& deployed, bool check_upgrade,
+    render::RenderResult* rendered) const {
+  if (!deployed.has_value()) return absl::OkStatus();
+  if (auto kept = KeepDeployedDefaultStorageClass(
+          deployed->values, rendered->default_volume_type_configured,
+          &rendered->values)) {
+    rendered->warnings.push_back(*std::move(kept));
+  }
+  if (check_upgrade) {
+    std::string from = deployed->values.value("kubernetesVersion", "");
+    std::string to = rendered->values.value("kubernetesVersion", "");
+    if (!from.empty() && !to.empty()) {
+      absl::Status skew = CheckKubernetesUpgrade(from, to);
+      if (!skew.ok()) return skew;
+    }
+  }
+  if (absl::Status chart = CheckChartVersion(
+          deployed->chart_version, rendered->chart_version.ToString());
+      !chart.ok()) {
+    return chart;
+  }
+  return CheckImmutableValues(deployed->values, rendered->values);
+}
 
 absl::Status ClusterService::AfterKilledHelm(const std::string& release,
                                              const std::string& ns,
@@ -289,19 +353,19 @@ absl::StatusOr<v1::OperationResponse> ClusterService::Apply(ApplyPlan plan) {
                      helm_->RunBound(options_.helm_timeout), &*history);
   if (!recovery.ok()) return recovery.status();
   auto deployed = LatestRevision(*history);
-  const std::string chart_version = rendered->chart_version.ToString();
-  if (plan.check_upgrade && deployed.has_value()) {
-    std::string from = deployed->values.value("kubernetesVersion", "");
-    std::string to = rendered->values.value("kubernetesVersion", "");
-    if (!from.empty() && !to.empty()) {
-      absl::Status skew = CheckKubernetesUpgrade(from, to);
-      if (!skew.ok()) return skew;
-    }
+  if (absl::Status kept =
+          KeepDeployedChart(spec, release, deployed, &*rendered);
+      !kept.ok()) {
+    return kept;
   }
-  if (deployed.has_value()) {
-    absl::Status fixed =
-        CheckImmutableValues(deployed->values, rendered->values);
-    if (!fixed.ok()) return fixed;
+  const std::string chart_version = rendered->chart_version.ToString();
+  if (absl::Status checked =
+          FitToDeployed(deployed, plan.check_upgrade, &*rendered);
+      !checked.ok()) {
+    return checked;
+  }
+  if (deployed.has_value() && !WrittenByBridge(*history)) {
+    LogTakeover(*deployed, rendered->values);
   }
   if (plan.before_apply) {
     absl::Status status = plan.before_apply(release, ns);
@@ -374,7 +438,7 @@ absl::StatusOr<v1::OperationResponse> ClusterService::Apply(ApplyPlan plan) {
   upgrade.values_json = rendered->values.dump();
   upgrade.timeout = options_.helm_timeout;
   if (const log::Context* context = log::CurrentContext()) {
-    upgrade.description = absl::StrCat("capi-bridge ", context->verb,
+    upgrade.description = absl::StrCat(kReleaseDescriptionPrefix, context->verb,
                                        " request ", context->request_id);
   }
   auto result = helm_->UpgradeInstall(upgrade);
@@ -387,6 +451,92 @@ absl::StatusOr<v1::OperationResponse> ClusterService::Apply(ApplyPlan plan) {
                                 {"revision", result->revision},
                                 {"helm_status", result->status}});
   MarkOperationStarted(release, ns, started);
+  return response;
+}
+
+absl::StatusOr<v1::DiffClusterResponse> ClusterService::Diff(
+    const v1::DiffClusterRequest& request, absl::Time deadline) {
+  const v1::ClusterSpec& spec = request.spec();
+  if (absl::Status status = RequireUuid(spec); !status.ok()) return status;
+  if (absl::Status time = EnoughTimeLeft(deadline, "nothing was compared");
+      !time.ok()) {
+    return time;
+  }
+  std::string release = spec.cluster().stack_id();
+  if (release.empty()) release = render_->NewReleaseName(spec.cluster().name());
+  log::SetRelease(release);
+  auto rendered = render_->RenderRelease(spec, release);
+  if (!rendered.ok()) return rendered.status();
+  const std::string ns = rendered->namespace_name;
+  auto history = ReleaseHistory(release, ns);
+  if (!history.ok()) return history.status();
+  auto deployed = LatestRevision(*history);
+  if (absl::Status kept =
+          KeepDeployedChart(spec, release, deployed, &*rendered);
+      !kept.ok()) {
+    return kept;
+  }
+
+  v1::DiffClusterResponse response;
+  response.set_release_name(release);
+  response.set_namespace_(ns);
+  response.set_chart_version(rendered->chart_version.ToString());
+  if (absl::Status checked =
+          FitToDeployed(deployed, /*check_upgrade=*/true, &*rendered);
+      !checked.ok()) {
+    response.set_refusal(std::string(checked.message()));
+  }
+  AddWarnings(rendered->warnings, response.mutable_warnings());
+  const json no_values = json::object();
+  if (deployed.has_value()) {
+    response.set_deployed_revision(deployed->revision);
+    response.set_deployed_chart_version(deployed->chart_version);
+    response.set_deployed_by(deployed->description);
+  }
+  for (const ValueChange& change :
+       DiffValues(deployed.has_value() ? deployed->values : no_values,
+                  rendered->values)) {
+    v1::ValueChange* out = response.add_values();
+    out->set_path(change.path);
+    if (change.deployed) out->set_deployed_json(change.deployed->dump());
+    if (change.rendered) out->set_new_json(change.rendered->dump());
+  }
+
+  helm::UpgradeRequest dry_run;
+  dry_run.release = release;
+  dry_run.namespace_name = ns;
+  dry_run.chart = options_.chart;
+  dry_run.chart.version = rendered->chart_version.ToString();
+  dry_run.values_json = rendered->values.dump();
+  dry_run.timeout = std::min(options_.helm_timeout, deadline - absl::Now());
+  auto manifest = helm_->DryRunManifest(dry_run);
+  if (!manifest.ok()) return manifest.status();
+  auto objects =
+      DiffManifests(deployed.has_value() ? deployed->manifest : "", *manifest);
+  if (!objects.ok()) {
+    return absl::InternalError(absl::StrCat(
+        "cannot compare the release's objects: ", objects.status().message()));
+  }
+  for (const ObjectChange& change : *objects) {
+    v1::ObjectChange* out = response.add_objects();
+    out->set_action(std::string(ActionName(change.action)));
+    out->set_api_version(change.api_version);
+    out->set_kind(change.kind);
+    out->set_namespace_(change.namespace_name);
+    out->set_name(change.name);
+    for (const std::string& path : change.changed_paths) {
+      out->add_changed_paths(path);
+    }
+    out->set_changed_count(static_cast<int32_t>(change.changed_count));
+  }
+  response.set_changed(response.values_size() > 0 ||
+                       response.objects_size() > 0 || !deployed.has_value() ||
+                       deployed->status != "deployed" ||
+                       deployed->chart_version != response.chart_version());
+  log::Info("release compared", {{"namespace", ns},
+                                 {"changed", response.changed()},
+                                 {"values", response.values_size()},
+                                 {"objects", response.objects_size()}});
   return response;
 }
 

@@ -93,6 +93,13 @@ class ClusterService {
   absl::StatusOr<v1::OperationResponse> RotateCredential(
       const v1::RotateCredentialRequest& request,
       absl::Time deadline = absl::InfiniteFuture());
+  // What applying the spec would change in the deployed release (values,
+  // objects by helm's server-side dry run), after the same adjustments and
+  // checks a verb makes; a check that would refuse the verb is reported in
+  // `refusal`, not as an error. No lock, no writes.
+  absl::StatusOr<v1::DiffClusterResponse> Diff(
+      const v1::DiffClusterRequest& request,
+      absl::Time deadline = absl::InfiniteFuture());
 
   int InFlight() const { return locks_.InFlight(); }
   DeletionReaper& reaper() { return reaper_; }
@@ -118,6 +125,18 @@ class ClusterService {
   };
 
   absl::StatusOr<v1::OperationResponse> Apply(ApplyPlan plan);
+  // Renders again at the deployed release's chart version when the
+  // template names none (see RenderService::RenderRelease).
+  absl::Status KeepDeployedChart(
+      const v1::ClusterSpec& spec, const std::string& release,
+      const std::optional<helm::ReleaseRecord>& deployed,
+      render::RenderResult* rendered) const;
+  // Adjusts the rendering to what the deployed release keeps (its default
+  // StorageClass) and makes the checks against it (Kubernetes version skew
+  // when `check_upgrade`, immutable values).
+  absl::Status FitToDeployed(const std::optional<helm::ReleaseRecord>& deployed,
+                             bool check_upgrade,
+                             render::RenderResult* rendered) const;
   // The cluster's Lease for `verb` (null when Leases are off). A missing
   // namespace is created first when `create_namespace`, else NOT_FOUND.
   absl::StatusOr<std::unique_ptr<ClusterLeases::Held>> TakeLease(

@@ -30,8 +30,13 @@ class RenderService {
 
   // Validates and renders `spec` for `release` at the chart version the
   // spec selects; the result's warnings include the version choice's.
+  // With `deployed_chart_version` (the release's, "" when none): a spec
+  // whose template names no chart version keeps that version, when the
+  // bridge supports it, instead of moving to the bridge's default (with a
+  // warning saying so); a template label still wins.
   absl::StatusOr<render::RenderResult> RenderRelease(
-      const v1::ClusterSpec& spec, const std::string& release) const;
+      const v1::ClusterSpec& spec, const std::string& release,
+      const std::string& deployed_chart_version = "") const;
 
   // The namespace of the spec's project ("<prefix>-<project>").
   std::string NamespaceOf(const v1::ClusterSpec& spec) const;

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "server/render/chart_version.h"
 
 namespace capi_bridge::service {
 namespace {
@@ -50,6 +51,20 @@ absl::Status CheckKubernetesUpgrade(const std::string& from,
         (*a)[0], ".", (*a)[1] + 1, ".x first"));
   }
   return absl::OkStatus();
+}
+
+absl::Status CheckChartVersion(const std::string& from, const std::string& to) {
+  auto deployed = render::ChartVersion::Parse(from);
+  auto wanted = render::ChartVersion::Parse(to);
+  if (!deployed.ok() || !wanted.ok() || !(*wanted < *deployed)) {
+    return absl::OkStatus();
+  }
+  return absl::FailedPreconditionError(absl::StrCat(
+      "chart version ", to, " is older than the deployed ", from,
+      "; a cluster's chart is never downgraded. Set the template's "
+      "capi_helm_chart_version (or the bridge's chart.default_version when "
+      "the template has none) to ",
+      from, " or newer"));
 }
 
 }  // namespace capi_bridge::service

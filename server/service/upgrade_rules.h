@@ -1,6 +1,7 @@
-// Upgrade rules (pure): which Kubernetes version changes a cluster may
-// make. Kubernetes supports upgrading one minor version at a time and no
-// downgrades (kubeadm and etcd data do not go back).
+// Upgrade rules (pure): which Kubernetes version and chart version changes
+// a cluster may make. Kubernetes supports upgrading one minor version at a
+// time and no downgrades (kubeadm and etcd data do not go back); a chart's
+// objects are not made to go back to an older chart either.
 #ifndef CAPI_BRIDGE_SERVER_SERVICE_UPGRADE_RULES_H_
 #define CAPI_BRIDGE_SERVER_SERVICE_UPGRADE_RULES_H_
 
@@ -15,6 +16,12 @@ namespace capi_bridge::service {
 // minor version; INVALID_ARGUMENT when either is not "[v]MAJOR.MINOR.PATCH".
 absl::Status CheckKubernetesUpgrade(const std::string& from,
                                     const std::string& to);
+
+// OK when the openstack-cluster chart version `to` is `from` or newer (or
+// either does not parse: the deployed release may come from elsewhere).
+// FAILED_PRECONDITION for a lower version, naming both and how the version
+// was chosen.
+absl::Status CheckChartVersion(const std::string& from, const std::string& to);
 
 }  // namespace capi_bridge::service
 

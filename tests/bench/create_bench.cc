@@ -114,6 +114,10 @@ class TimedHelm final : public HelmRunner {
       const capi_bridge::helm::UpgradeRequest& request) override {
     return meter_->Time([&] { return inner_->UpgradeInstall(request); });
   }
+  absl::StatusOr<std::string> DryRunManifest(
+      const capi_bridge::helm::UpgradeRequest& request) override {
+    return meter_->Time([&] { return inner_->DryRunManifest(request); });
+  }
   absl::StatusOr<bool> Uninstall(const std::string& release,
                                  const std::string& ns,
                                  absl::Duration timeout) override {

@@ -176,6 +176,26 @@ class Environment:
         spec.cluster.stack_id = created.release_name
         return spec, created
 
+    def install_as_another_driver(self, release, namespace, values_json,
+                                  version="0.27.0"):
+        """What magnum-capi-helm does to create a cluster: apply the
+        namespace, then `helm upgrade --install` with the values as JSON on
+        stdin (helm describes the revision "Install complete")."""
+        self.sim.store.apply(
+            resources.BY_KIND[("", "Namespace")], "", namespace,
+            {"apiVersion": "v1", "kind": "Namespace",
+             "metadata": {"name": namespace}}, "magnum", True)
+        home = os.path.join(self.dir, "other-driver-helm")
+        subprocess.run(
+            [HELM, "upgrade", release, "openstack-cluster",
+             "--history-max", "10", "--install", "--output", "json",
+             "--timeout", "5m", "--values", "-", "--namespace", namespace,
+             "--repo", self.sim.chart_url, "--version", version,
+             "--kubeconfig", self.sim.kubeconfig],
+            input=values_json, text=True, check=True, capture_output=True,
+            env=dict(os.environ, HELM_CACHE_HOME=home, HELM_CONFIG_HOME=home,
+                     HELM_DATA_HOME=home))
+
     def kill_server(self):
         """kill -9 of the bridge, as a node failure or OOM kill does."""
         self.channel.close()
@@ -257,5 +277,6 @@ class Environment:
         urllib.request.urlopen(request, context=context).read()
 
 
-__all__ = ["driver_pb2", "grpc", "Environment", "example_spec", "credential",
+__all__ = ["driver_pb2", "grpc", "json_format", "resources", "Environment",
+           "example_spec", "credential",
            "CLI", "HELM", "TESTDATA"]

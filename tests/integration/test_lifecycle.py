@@ -11,7 +11,7 @@ import os
 import subprocess
 import unittest
 
-from tests.integration.harness import (CLI, HELM, Environment, credential,
+from tests.integration.harness import (CLI, Environment, credential,
                                        driver_pb2, example_spec, grpc)
 
 
@@ -123,6 +123,16 @@ class LifecycleTest(unittest.TestCase):
         self.assertIn("10.200.0.0/16", refused.exception.details())
         self.assertEqual(env.helm_revision(release, ns), revision)
         del spec.template.labels["calico_ipv4pool"]
+        # Nor an older chart than the deployed one.
+        spec.template.labels["capi_helm_chart_version"] = "0.23.0"
+        with self.assertRaises(grpc.RpcError) as refused:
+            env.stub.UpdateCluster(driver_pb2.UpdateClusterRequest(
+                spec=spec), timeout=60)
+        self.assertEqual(refused.exception.code(),
+                         grpc.StatusCode.FAILED_PRECONDITION)
+        self.assertIn("never downgraded", refused.exception.details())
+        self.assertEqual(env.helm_revision(release, ns), revision)
+        del spec.template.labels["capi_helm_chart_version"]
         env.stub.UpgradeCluster(driver_pb2.UpgradeClusterRequest(spec=spec),
                                 timeout=60)
         env.wait_for(lambda: all(
@@ -172,24 +182,8 @@ class LifecycleTest(unittest.TestCase):
         rendered = env.stub.RenderValues(driver_pb2.RenderValuesRequest(
             spec=spec), timeout=30)
         ns = rendered.namespace
-        # What magnum-capi-helm does: apply the namespace, then helm
-        # upgrade --install with the values as JSON on stdin.
-        env.sim.store.apply(
-            __import__("tests.support.kube_sim.resources", fromlist=["x"])
-            .BY_KIND[("", "Namespace")], "", ns,
-            {"apiVersion": "v1", "kind": "Namespace",
-             "metadata": {"name": ns}}, "magnum", True)
-        subprocess.run(
-            [HELM, "upgrade", "legacy-k3vq7x2mzp4a", "openstack-cluster",
-             "--history-max", "10", "--install", "--output", "json",
-             "--timeout", "5m", "--values", "-", "--namespace", ns,
-             "--repo", env.sim.chart_url, "--version", "0.27.0",
-             "--kubeconfig", env.sim.kubeconfig],
-            input=rendered.values_json, text=True, check=True,
-            capture_output=True,
-            env=dict(os.environ, HELM_CACHE_HOME=env.dir + "/h",
-                     HELM_CONFIG_HOME=env.dir + "/h",
-                     HELM_DATA_HOME=env.dir + "/h"))
+        env.install_as_another_driver("legacy-k3vq7x2mzp4a", ns,
+                                      rendered.values_json)
         self.assertEqual(env.helm_revision("legacy-k3vq7x2mzp4a", ns), 1)
         same = env.stub.UpdateCluster(driver_pb2.UpdateClusterRequest(
             spec=spec), timeout=60)
@@ -202,7 +196,6 @@ class LifecycleTest(unittest.TestCase):
         self.assertEqual(env.helm_revision("legacy-k3vq7x2mzp4a", ns), 2)
 
     def test_one_verb_per_cluster_many_clusters_in_parallel(self):
-        env = self.env
         specs = [example_spec(**{"cluster.uuid": "44444444-aaaa-4bbb-8ccc-"
                                                  "00000000000%d" % i,
                                  "cluster.name": "par%d" % i})

@@ -131,8 +131,10 @@ class LifecycleTest(ShimTestCase):
                          spec.facts.external_network_id)
         self.assertEqual(4096, spec.facts.flavors["f-medium"].ram_mb)
         self.assertEqual({"standard", "fast"}, set(spec.facts.volume_types))
-        # Cinder's default, though not the first type listed.
+        # Cinder's default, though not the first type listed; not chosen
+        # by the operator, so a taken-over release keeps its own default.
         self.assertEqual("fast", spec.facts.default_volume_type)
+        self.assertFalse(spec.facts.default_volume_type_configured)
         self.assertEqual(magnum_env.CLOUD.auth_url,
                          spec.facts.keystone.auth_url.rstrip("/"))
         self.assertEqual("RegionOne", spec.facts.keystone.region_name)
@@ -381,6 +383,17 @@ class ErrorTest(ShimTestCase):
         self.assertEqual("flavor 'f-medium': not found",
                          cluster.status_reason)
         self.assertNotIn("CreateCluster", self.bridge.verbs())
+
+    def test_a_configured_default_volume_type_is_sent_as_configured(self):
+        magnum_env.CONF.set_override("csi_cinder_default_volume_type",
+                                     "standard", group="capi_bridge")
+        self.addCleanup(magnum_env.CONF.clear_override,
+                        "csi_cinder_default_volume_type",
+                        group="capi_bridge")
+        self.magnum.create_cluster(self.template)
+        facts = self.bridge.last("CreateCluster").spec.facts
+        self.assertEqual("standard", facts.default_volume_type)
+        self.assertTrue(facts.default_volume_type_configured)
 
     def test_missing_default_volume_type_is_named(self):
         magnum_env.CONF.set_override("csi_cinder_default_volume_type",

@@ -14,7 +14,7 @@ _sym_db = _symbol_database.Default()
 from magnum_capi_bridge.pb import cluster_spec_pb2 as magnum_dot_capi_dot_bridge_dot_v1_dot_cluster__spec__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"magnum/capi/bridge/v1/driver.proto\x12\x15magnum.capi.bridge.v1\x1a(magnum/capi/bridge/v1/cluster_spec.proto\")\n\x07Warning\x12\r\n\x05\x66ield\x18\x01 \x01(\t\x12\x0f\n\x07message\x18\x02 \x01(\t\"^\n\x13RenderValuesRequest\x12\x30\n\x04spec\x18\x01 \x01(\x0b\x32\".magnum.capi.bridge.v1.ClusterSpec\x12\x15\n\rchart_version\x18\x02 \x01(\t\"\xcd\x01\n\x14RenderValuesResponse\x12\x13\n\x0bvalues_yaml\x18\x01 \x01(\t\x12\x13\n\x0bvalues_json\x18\x02 \x01(\t\x12\x15\n\rchart_version\x18\x03 \x01(\t\x12\x14\n\x0crelease_name\x18\x04 \x01(\t\x12\x11\n\tnamespace\x18\x05 \x01(\t\x12\x30\n\x08warnings\x18\x06 \x03(\x0b\x32\x1e.magnum.capi.bridge.v1.Warning\x12\x19\n\x11\x61pplied_overrides\x18\x07 \x03(\t\"\xc7\x01\n\x14\x43reateClusterRequest\x12\x30\n\x04spec\x18\x01 \x01(\x0b\x32\".magnum.capi.bridge.v1.ClusterSpec\x12=\n\ncredential\x18\x02 \x01(\x0b\x32).magnum.capi.bridge.v1.CredentialMaterial\x12>\n\x0f\x63\x61_certificates\x18\x03 \x01(\x0b\x32%.magnum.capi.bridge.v1.CaCertificates\"H\n\x14UpdateClusterRequest\x12\x30\n\x04spec\x18\x01 \x01(\x0b\x32\".magnum.capi.bridge.v1.ClusterSpec\"u\n\x14ResizeClusterRequest\x12\x30\n\x04spec\x18\x01 \x01(\x0b\x32\".magnum.capi.bridge.v1.ClusterSpec\x12\x12\n\nnode_group\x18\x02 \x01(\t\x12\x17\n\x0fnodes_to_remove\x18\x03 \x03(\t\"u\n\x15UpgradeClusterRequest\x12\x30\n\x04spec\x18\x01 \x01(\x0b\x32\".magnum.capi.bridge.v1.ClusterSpec\x12\x12\n\nnode_group\x18\x02 \x01(\t\x12\x16\n\x0emax_batch_size\x18\x03 \x01(\x05\"H\n\x14\x44\x65leteClusterRequest\x12\x30\n\x04spec\x18\x01 \x01(\x0b\x32\".magnum.capi.bridge.v1.ClusterSpec\"X\n\x10NodeGroupRequest\x12\x30\n\x04spec\x18\x01 \x01(\x0b\x32\".magnum.capi.bridge.v1.ClusterSpec\x12\x12\n\nnode_group\x18\x02 \x01(\t\"\x8a\x01\n\x17RotateCredentialRequest\x12\x30\n\x04spec\x18\x01 \x01(\x0b\x32\".magnum.capi.bridge.v1.ClusterSpec\x12=\n\ncredential\x18\x02 \x01(\x0b\x32).magnum.capi.bridge.v1.CredentialMaterial\"\xca\x01\n\x11OperationResponse\x12\x14\n\x0crelease_name\x18\x01 \x01(\t\x12\x11\n\tnamespace\x18\x02 \x01(\t\x12\x11\n\tunchanged\x18\x03 \x01(\x08\x12\x15\n\rchart_version\x18\x04 \x01(\t\x12\x30\n\x08warnings\x18\x05 \x03(\x0b\x32\x1e.magnum.capi.bridge.v1.Warning\x12\x1e\n\x16replaced_credential_id\x18\x06 \x01(\t\x12\x10\n\x08recovery\x18\x07 \x01(\t\"c\n\x17GetClusterStatusRequest\x12\x30\n\x04spec\x18\x01 \x01(\x0b\x32\".magnum.capi.bridge.v1.ClusterSpec\x12\x16\n\x0e\x63urrent_status\x18\x02 \x01(\t\"\xba\x01\n\x0fNodeGroupStatus\x12\x0c\n\x04name\x18\x01 \x01(\t\x12-\n\x06status\x18\x02 \x01(\x0e\x32\x1d.magnum.capi.bridge.v1.Status\x12\x15\n\rstatus_reason\x18\x03 \x01(\t\x12\x13\n\x0bready_nodes\x18\x04 \x01(\x05\x12\x15\n\rdesired_nodes\x18\x05 \x01(\x05\x12\x0f\n\x07present\x18\x06 \x01(\x08\x12\x16\n\x0enode_addresses\x18\x07 \x03(\t\"\xc1\x03\n\rClusterStatus\x12-\n\x06status\x18\x01 \x01(\x0e\x32\x1d.magnum.capi.bridge.v1.Status\x12\x15\n\rstatus_reason\x18\x02 \x01(\t\x12\x13\n\x0b\x61pi_address\x18\x03 \x01(\t\x12\x13\n\x0b\x63oe_version\x18\x04 \x01(\t\x12;\n\x0bnode_groups\x18\x05 \x03(\x0b\x32&.magnum.capi.bridge.v1.NodeGroupStatus\x12:\n\rhealth_status\x18\x06 \x01(\x0e\x32#.magnum.capi.bridge.v1.HealthStatus\x12Z\n\x14health_status_reason\x18\x07 \x03(\x0b\x32<.magnum.capi.bridge.v1.ClusterStatus.HealthStatusReasonEntry\x12\x18\n\x10master_addresses\x18\x08 \x03(\t\x12\x16\n\x0enode_addresses\x18\t \x03(\t\x1a\x39\n\x17HealthStatusReasonEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01*\xe0\x01\n\x06Status\x12\x16\n\x12STATUS_UNSPECIFIED\x10\x00\x12\x16\n\x12\x43REATE_IN_PROGRESS\x10\x01\x12\x11\n\rCREATE_FAILED\x10\x02\x12\x13\n\x0f\x43REATE_COMPLETE\x10\x03\x12\x16\n\x12UPDATE_IN_PROGRESS\x10\x04\x12\x11\n\rUPDATE_FAILED\x10\x05\x12\x13\n\x0fUPDATE_COMPLETE\x10\x06\x12\x16\n\x12\x44\x45LETE_IN_PROGRESS\x10\x07\x12\x11\n\rDELETE_FAILED\x10\x08\x12\x13\n\x0f\x44\x45LETE_COMPLETE\x10\t*O\n\x0cHealthStatus\x12\x16\n\x12HEALTH_UNSPECIFIED\x10\x00\x12\x0b\n\x07HEALTHY\x10\x01\x12\r\n\tUNHEALTHY\x10\x02\x12\x0b\n\x07UNKNOWN\x10\x03\x32\xfa\t\n\rClusterDriver\x12\x66\n\rCreateCluster\x12+.magnum.capi.bridge.v1.CreateClusterRequest\x1a(.magnum.capi.bridge.v1.OperationResponse\x12\x66\n\rUpdateCluster\x12+.magnum.capi.bridge.v1.UpdateClusterRequest\x1a(.magnum.capi.bridge.v1.OperationResponse\x12\x66\n\rResizeCluster\x12+.magnum.capi.bridge.v1.ResizeClusterRequest\x1a(.magnum.capi.bridge.v1.OperationResponse\x12h\n\x0eUpgradeCluster\x12,.magnum.capi.bridge.v1.UpgradeClusterRequest\x1a(.magnum.capi.bridge.v1.OperationResponse\x12\x66\n\rDeleteCluster\x12+.magnum.capi.bridge.v1.DeleteClusterRequest\x1a(.magnum.capi.bridge.v1.OperationResponse\x12\x64\n\x0f\x43reateNodeGroup\x12\'.magnum.capi.bridge.v1.NodeGroupRequest\x1a(.magnum.capi.bridge.v1.OperationResponse\x12\x64\n\x0fUpdateNodeGroup\x12\'.magnum.capi.bridge.v1.NodeGroupRequest\x1a(.magnum.capi.bridge.v1.OperationResponse\x12\x64\n\x0f\x44\x65leteNodeGroup\x12\'.magnum.capi.bridge.v1.NodeGroupRequest\x1a(.magnum.capi.bridge.v1.OperationResponse\x12l\n\x10RotateCredential\x12..magnum.capi.bridge.v1.RotateCredentialRequest\x1a(.magnum.capi.bridge.v1.OperationResponse\x12h\n\x10GetClusterStatus\x12..magnum.capi.bridge.v1.GetClusterStatusRequest\x1a$.magnum.capi.bridge.v1.ClusterStatus\x12l\n\x12WatchClusterStatus\x12..magnum.capi.bridge.v1.GetClusterStatusRequest\x1a$.magnum.capi.bridge.v1.ClusterStatus0\x01\x12g\n\x0cRenderValues\x12*.magnum.capi.bridge.v1.RenderValuesRequest\x1a+.magnum.capi.bridge.v1.RenderValuesResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"magnum/capi/bridge/v1/driver.proto\x12\x15magnum.capi.bridge.v1\x1a(magnum/capi/bridge/v1/cluster_spec.proto\")\n\x07Warning\x12\r\n\x05\x66ield\x18\x01 \x01(\t\x12\x0f\n\x07message\x18\x02 \x01(\t\"^\n\x13RenderValuesRequest\x12\x30\n\x04spec\x18\x01 \x01(\x0b\x32\".magnum.capi.bridge.v1.ClusterSpec\x12\x15\n\rchart_version\x18\x02 \x01(\t\"\xcd\x01\n\x14RenderValuesResponse\x12\x13\n\x0bvalues_yaml\x18\x01 \x01(\t\x12\x13\n\x0bvalues_json\x18\x02 \x01(\t\x12\x15\n\rchart_version\x18\x03 \x01(\t\x12\x14\n\x0crelease_name\x18\x04 \x01(\t\x12\x11\n\tnamespace\x18\x05 \x01(\t\x12\x30\n\x08warnings\x18\x06 \x03(\x0b\x32\x1e.magnum.capi.bridge.v1.Warning\x12\x19\n\x11\x61pplied_overrides\x18\x07 \x03(\t\"F\n\x12\x44iffClusterRequest\x12\x30\n\x04spec\x18\x01 \x01(\x0b\x32\".magnum.capi.bridge.v1.ClusterSpec\"D\n\x0bValueChange\x12\x0c\n\x04path\x18\x01 \x01(\t\x12\x15\n\rdeployed_json\x18\x02 \x01(\t\x12\x10\n\x08new_json\x18\x03 \x01(\t\"\x90\x01\n\x0cObjectChange\x12\x0e\n\x06\x61\x63tion\x18\x01 \x01(\t\x12\x13\n\x0b\x61pi_version\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\x11\n\tnamespace\x18\x04 \x01(\t\x12\x0c\n\x04name\x18\x05 \x01(\t\x12\x15\n\rchanged_paths\x18\x06 \x03(\t\x12\x15\n\rchanged_count\x18\x07 \x01(\x05\"\xe3\x02\n\x13\x44iffClusterResponse\x12\x14\n\x0crelease_name\x18\x01 \x01(\t\x12\x11\n\tnamespace\x18\x02 \x01(\t\x12\x19\n\x11\x64\x65ployed_revision\x18\x03 \x01(\x05\x12\x1e\n\x16\x64\x65ployed_chart_version\x18\x04 \x01(\t\x12\x13\n\x0b\x64\x65ployed_by\x18\x05 \x01(\t\x12\x15\n\rchart_version\x18\x06 \x01(\t\x12\x32\n\x06values\x18\x07 \x03(\x0b\x32\".magnum.capi.bridge.v1.ValueChange\x12\x34\n\x07objects\x18\x08 \x03(\x0b\x32#.magnum.capi.bridge.v1.ObjectChange\x12\x30\n\x08warnings\x18\t \x03(\x0b\x32\x1e.magnum.capi.bridge.v1.Warning\x12\x0f\n\x07\x63hanged\x18\n \x01(\x08\x12\x0f\n\x07refusal\x18\x0b \x01(\t\"\xc7\x01\n\x14\x43reateClusterRequest\x12\x30\n\x04spec\x18\x01 \x01(\x0b\x32\".magnum.capi.bridge.v1.ClusterSpec\x12=\n\ncredential\x18\x02 \x01(\x0b\x32).magnum.capi.bridge.v1.CredentialMaterial\x12>\n\x0f\x63\x61_certificates\x18\x03 \x01(\x0b\x32%.magnum.capi.bridge.v1.CaCertificates\"H\n\x14UpdateClusterRequest\x12\x30\n\x04spec\x18\x01 \x01(\x0b\x32\".magnum.capi.bridge.v1.ClusterSpec\"u\n\x14ResizeClusterRequest\x12\x30\n\x04spec\x18\x01 \x01(\x0b\x32\".magnum.capi.bridge.v1.ClusterSpec\x12\x12\n\nnode_group\x18\x02 \x01(\t\x12\x17\n\x0fnodes_to_remove\x18\x03 \x03(\t\"u\n\x15UpgradeClusterRequest\x12\x30\n\x04spec\x18\x01 \x01(\x0b\x32\".magnum.capi.bridge.v1.ClusterSpec\x12\x12\n\nnode_group\x18\x02 \x01(\t\x12\x16\n\x0emax_batch_size\x18\x03 \x01(\x05\"H\n\x14\x44\x65leteClusterRequest\x12\x30\n\x04spec\x18\x01 \x01(\x0b\x32\".magnum.capi.bridge.v1.ClusterSpec\"X\n\x10NodeGroupRequest\x12\x30\n\x04spec\x18\x01 \x01(\x0b\x32\".magnum.capi.bridge.v1.ClusterSpec\x12\x12\n\nnode_group\x18\x02 \x01(\t\"\x8a\x01\n\x17RotateCredentialRequest\x12\x30\n\x04spec\x18\x01 \x01(\x0b\x32\".magnum.capi.bridge.v1.ClusterSpec\x12=\n\ncredential\x18\x02 \x01(\x0b\x32).magnum.capi.bridge.v1.CredentialMaterial\"\xca\x01\n\x11OperationResponse\x12\x14\n\x0crelease_name\x18\x01 \x01(\t\x12\x11\n\tnamespace\x18\x02 \x01(\t\x12\x11\n\tunchanged\x18\x03 \x01(\x08\x12\x15\n\rchart_version\x18\x04 \x01(\t\x12\x30\n\x08warnings\x18\x05 \x03(\x0b\x32\x1e.magnum.capi.bridge.v1.Warning\x12\x1e\n\x16replaced_credential_id\x18\x06 \x01(\t\x12\x10\n\x08recovery\x18\x07 \x01(\t\"c\n\x17GetClusterStatusRequest\x12\x30\n\x04spec\x18\x01 \x01(\x0b\x32\".magnum.capi.bridge.v1.ClusterSpec\x12\x16\n\x0e\x63urrent_status\x18\x02 \x01(\t\"\xba\x01\n\x0fNodeGroupStatus\x12\x0c\n\x04name\x18\x01 \x01(\t\x12-\n\x06status\x18\x02 \x01(\x0e\x32\x1d.magnum.capi.bridge.v1.Status\x12\x15\n\rstatus_reason\x18\x03 \x01(\t\x12\x13\n\x0bready_nodes\x18\x04 \x01(\x05\x12\x15\n\rdesired_nodes\x18\x05 \x01(\x05\x12\x0f\n\x07present\x18\x06 \x01(\x08\x12\x16\n\x0enode_addresses\x18\x07 \x03(\t\"\xf6\x03\n\rClusterStatus\x12-\n\x06status\x18\x01 \x01(\x0e\x32\x1d.magnum.capi.bridge.v1.Status\x12\x15\n\rstatus_reason\x18\x02 \x01(\t\x12\x13\n\x0b\x61pi_address\x18\x03 \x01(\t\x12\x13\n\x0b\x63oe_version\x18\x04 \x01(\t\x12;\n\x0bnode_groups\x18\x05 \x03(\x0b\x32&.magnum.capi.bridge.v1.NodeGroupStatus\x12:\n\rhealth_status\x18\x06 \x01(\x0e\x32#.magnum.capi.bridge.v1.HealthStatus\x12Z\n\x14health_status_reason\x18\x07 \x03(\x0b\x32<.magnum.capi.bridge.v1.ClusterStatus.HealthStatusReasonEntry\x12\x18\n\x10master_addresses\x18\x08 \x03(\t\x12\x16\n\x0enode_addresses\x18\t \x03(\t\x12\x33\n\x0c\x65valuated_as\x18\n \x01(\x0e\x32\x1d.magnum.capi.bridge.v1.Status\x1a\x39\n\x17HealthStatusReasonEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01*\xe0\x01\n\x06Status\x12\x16\n\x12STATUS_UNSPECIFIED\x10\x00\x12\x16\n\x12\x43REATE_IN_PROGRESS\x10\x01\x12\x11\n\rCREATE_FAILED\x10\x02\x12\x13\n\x0f\x43REATE_COMPLETE\x10\x03\x12\x16\n\x12UPDATE_IN_PROGRESS\x10\x04\x12\x11\n\rUPDATE_FAILED\x10\x05\x12\x13\n\x0fUPDATE_COMPLETE\x10\x06\x12\x16\n\x12\x44\x45LETE_IN_PROGRESS\x10\x07\x12\x11\n\rDELETE_FAILED\x10\x08\x12\x13\n\x0f\x44\x45LETE_COMPLETE\x10\t*O\n\x0cHealthStatus\x12\x16\n\x12HEALTH_UNSPECIFIED\x10\x00\x12\x0b\n\x07HEALTHY\x10\x01\x12\r\n\tUNHEALTHY\x10\x02\x12\x0b\n\x07UNKNOWN\x10\x03\x32\xe0\n\n\rClusterDriver\x12\x66\n\rCreateCluster\x12+.magnum.capi.bridge.v1.CreateClusterRequest\x1a(.magnum.capi.bridge.v1.OperationResponse\x12\x66\n\rUpdateCluster\x12+.magnum.capi.bridge.v1.UpdateClusterRequest\x1a(.magnum.capi.bridge.v1.OperationResponse\x12\x66\n\rResizeCluster\x12+.magnum.capi.bridge.v1.ResizeClusterRequest\x1a(.magnum.capi.bridge.v1.OperationResponse\x12h\n\x0eUpgradeCluster\x12,.magnum.capi.bridge.v1.UpgradeClusterRequest\x1a(.magnum.capi.bridge.v1.OperationResponse\x12\x66\n\rDeleteCluster\x12+.magnum.capi.bridge.v1.DeleteClusterRequest\x1a(.magnum.capi.bridge.v1.OperationResponse\x12\x64\n\x0f\x43reateNodeGroup\x12\'.magnum.capi.bridge.v1.NodeGroupRequest\x1a(.magnum.capi.bridge.v1.OperationResponse\x12\x64\n\x0fUpdateNodeGroup\x12\'.magnum.capi.bridge.v1.NodeGroupRequest\x1a(.magnum.capi.bridge.v1.OperationResponse\x12\x64\n\x0f\x44\x65leteNodeGroup\x12\'.magnum.capi.bridge.v1.NodeGroupRequest\x1a(.magnum.capi.bridge.v1.OperationResponse\x12l\n\x10RotateCredential\x12..magnum.capi.bridge.v1.RotateCredentialRequest\x1a(.magnum.capi.bridge.v1.OperationResponse\x12h\n\x10GetClusterStatus\x12..magnum.capi.bridge.v1.GetClusterStatusRequest\x1a$.magnum.capi.bridge.v1.ClusterStatus\x12l\n\x12WatchClusterStatus\x12..magnum.capi.bridge.v1.GetClusterStatusRequest\x1a$.magnum.capi.bridge.v1.ClusterStatus0\x01\x12g\n\x0cRenderValues\x12*.magnum.capi.bridge.v1.RenderValuesRequest\x1a+.magnum.capi.bridge.v1.RenderValuesResponse\x12\x64\n\x0b\x44iffCluster\x12).magnum.capi.bridge.v1.DiffClusterRequest\x1a*.magnum.capi.bridge.v1.DiffClusterResponseb\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'magnum.capi.bridge.v1.driver_pb2', globals())
@@ -23,40 +23,48 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   DESCRIPTOR._options = None
   _CLUSTERSTATUS_HEALTHSTATUSREASONENTRY._options = None
   _CLUSTERSTATUS_HEALTHSTATUSREASONENTRY._serialized_options = b'8\001'
-  _STATUS._serialized_start=2217
-  _STATUS._serialized_end=2441
-  _HEALTHSTATUS._serialized_start=2443
-  _HEALTHSTATUS._serialized_end=2522
+  _STATUS._serialized_start=2917
+  _STATUS._serialized_end=3141
+  _HEALTHSTATUS._serialized_start=3143
+  _HEALTHSTATUS._serialized_end=3222
   _WARNING._serialized_start=103
   _WARNING._serialized_end=144
   _RENDERVALUESREQUEST._serialized_start=146
   _RENDERVALUESREQUEST._serialized_end=240
   _RENDERVALUESRESPONSE._serialized_start=243
   _RENDERVALUESRESPONSE._serialized_end=448
-  _CREATECLUSTERREQUEST._serialized_start=451
-  _CREATECLUSTERREQUEST._serialized_end=650
-  _UPDATECLUSTERREQUEST._serialized_start=652
-  _UPDATECLUSTERREQUEST._serialized_end=724
-  _RESIZECLUSTERREQUEST._serialized_start=726
-  _RESIZECLUSTERREQUEST._serialized_end=843
-  _UPGRADECLUSTERREQUEST._serialized_start=845
-  _UPGRADECLUSTERREQUEST._serialized_end=962
-  _DELETECLUSTERREQUEST._serialized_start=964
-  _DELETECLUSTERREQUEST._serialized_end=1036
-  _NODEGROUPREQUEST._serialized_start=1038
-  _NODEGROUPREQUEST._serialized_end=1126
-  _ROTATECREDENTIALREQUEST._serialized_start=1129
-  _ROTATECREDENTIALREQUEST._serialized_end=1267
-  _OPERATIONRESPONSE._serialized_start=1270
-  _OPERATIONRESPONSE._serialized_end=1472
-  _GETCLUSTERSTATUSREQUEST._serialized_start=1474
-  _GETCLUSTERSTATUSREQUEST._serialized_end=1573
-  _NODEGROUPSTATUS._serialized_start=1576
-  _NODEGROUPSTATUS._serialized_end=1762
-  _CLUSTERSTATUS._serialized_start=1765
-  _CLUSTERSTATUS._serialized_end=2214
-  _CLUSTERSTATUS_HEALTHSTATUSREASONENTRY._serialized_start=2157
-  _CLUSTERSTATUS_HEALTHSTATUSREASONENTRY._serialized_end=2214
-  _CLUSTERDRIVER._serialized_start=2525
-  _CLUSTERDRIVER._serialized_end=3799
+  _DIFFCLUSTERREQUEST._serialized_start=450
+  _DIFFCLUSTERREQUEST._serialized_end=520
+  _VALUECHANGE._serialized_start=522
+  _VALUECHANGE._serialized_end=590
+  _OBJECTCHANGE._serialized_start=593
+  _OBJECTCHANGE._serialized_end=737
+  _DIFFCLUSTERRESPONSE._serialized_start=740
+  _DIFFCLUSTERRESPONSE._serialized_end=1095
+  _CREATECLUSTERREQUEST._serialized_start=1098
+  _CREATECLUSTERREQUEST._serialized_end=1297
+  _UPDATECLUSTERREQUEST._serialized_start=1299
+  _UPDATECLUSTERREQUEST._serialized_end=1371
+  _RESIZECLUSTERREQUEST._serialized_start=1373
+  _RESIZECLUSTERREQUEST._serialized_end=1490
+  _UPGRADECLUSTERREQUEST._serialized_start=1492
+  _UPGRADECLUSTERREQUEST._serialized_end=1609
+  _DELETECLUSTERREQUEST._serialized_start=1611
+  _DELETECLUSTERREQUEST._serialized_end=1683
+  _NODEGROUPREQUEST._serialized_start=1685
+  _NODEGROUPREQUEST._serialized_end=1773
+  _ROTATECREDENTIALREQUEST._serialized_start=1776
+  _ROTATECREDENTIALREQUEST._serialized_end=1914
+  _OPERATIONRESPONSE._serialized_start=1917
+  _OPERATIONRESPONSE._serialized_end=2119
+  _GETCLUSTERSTATUSREQUEST._serialized_start=2121
+  _GETCLUSTERSTATUSREQUEST._serialized_end=2220
+  _NODEGROUPSTATUS._serialized_start=2223
+  _NODEGROUPSTATUS._serialized_end=2409
+  _CLUSTERSTATUS._serialized_start=2412
+  _CLUSTERSTATUS._serialized_end=2914
+  _CLUSTERSTATUS_HEALTHSTATUSREASONENTRY._serialized_start=2857
+  _CLUSTERSTATUS_HEALTHSTATUSREASONENTRY._serialized_end=2914
+  _CLUSTERDRIVER._serialized_start=3225
+  _CLUSTERDRIVER._serialized_end=4601
 # @@protoc_insertion_point(module_scope)

@@ -74,6 +74,11 @@ class ClusterDriverStub(object):
                 request_serializer=magnum_dot_capi_dot_bridge_dot_v1_dot_driver__pb2.RenderValuesRequest.SerializeToString,
                 response_deserializer=magnum_dot_capi_dot_bridge_dot_v1_dot_driver__pb2.RenderValuesResponse.FromString,
                 )
+        self.DiffCluster = channel.unary_unary(
+                '/magnum.capi.bridge.v1.ClusterDriver/DiffCluster',
+                request_serializer=magnum_dot_capi_dot_bridge_dot_v1_dot_driver__pb2.DiffClusterRequest.SerializeToString,
+                response_deserializer=magnum_dot_capi_dot_bridge_dot_v1_dot_driver__pb2.DiffClusterResponse.FromString,
+                )
 
 
 class ClusterDriverServicer(object):
@@ -164,6 +169,15 @@ class ClusterDriverServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def DiffCluster(self, request, context):
+        """Dry run against the deployed release: what applying the spec would
+        change, in the values and in the Kubernetes objects (helm's server-side
+        dry run). Takes no lock and writes nothing.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ClusterDriverServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -226,6 +240,11 @@ def add_ClusterDriverServicer_to_server(servicer, server):
                     servicer.RenderValues,
                     request_deserializer=magnum_dot_capi_dot_bridge_dot_v1_dot_driver__pb2.RenderValuesRequest.FromString,
                     response_serializer=magnum_dot_capi_dot_bridge_dot_v1_dot_driver__pb2.RenderValuesResponse.SerializeToString,
+            ),
+            'DiffCluster': grpc.unary_unary_rpc_method_handler(
+                    servicer.DiffCluster,
+                    request_deserializer=magnum_dot_capi_dot_bridge_dot_v1_dot_driver__pb2.DiffClusterRequest.FromString,
+                    response_serializer=magnum_dot_capi_dot_bridge_dot_v1_dot_driver__pb2.DiffClusterResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -438,5 +457,22 @@ class ClusterDriver(object):
         return grpc.experimental.unary_unary(request, target, '/magnum.capi.bridge.v1.ClusterDriver/RenderValues',
             magnum_dot_capi_dot_bridge_dot_v1_dot_driver__pb2.RenderValuesRequest.SerializeToString,
             magnum_dot_capi_dot_bridge_dot_v1_dot_driver__pb2.RenderValuesResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def DiffCluster(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/magnum.capi.bridge.v1.ClusterDriver/DiffCluster',
+            magnum_dot_capi_dot_bridge_dot_v1_dot_driver__pb2.DiffClusterRequest.SerializeToString,
+            magnum_dot_capi_dot_bridge_dot_v1_dot_driver__pb2.DiffClusterResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)

@@ -33,5 +33,17 @@ TEST_CASE("Kubernetes upgrades go one minor version up at most") {
   }
 }
 
+TEST_CASE("a cluster's chart is never downgraded") {
+  CHECK(CheckChartVersion("0.24.0", "0.27.0").ok());
+  CHECK(CheckChartVersion("0.27.0", "0.27.0").ok());
+  // A deployed release from elsewhere whose version does not parse.
+  CHECK(CheckChartVersion("main", "0.27.0").ok());
+  absl::Status lower = CheckChartVersion("0.27.0", "0.23.0");
+  CHECK(lower.code() == absl::StatusCode::kFailedPrecondition);
+  CHECK_THAT(std::string(lower.message()),
+             Catch::Contains("chart version 0.23.0 is older than the "
+                             "deployed 0.27.0"));
+}
+
 }  // namespace
 }  // namespace capi_bridge::service
