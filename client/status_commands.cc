@@ -26,7 +26,7 @@ namespace v1 = magnum::capi::bridge::v1;
 struct Inputs {
   std::string spec_path;
   std::string stack_id;
-  std::string current = "UPDATE_IN_PROGRESS";
+  std::string current;  // empty: the bridge infers it
   std::string output = "table";
   double watch_timeout_minutes = 120;
 };
@@ -84,6 +84,9 @@ void PrintTable(const std::string& release, const v1::ClusterStatus& s) {
   };
   row("release", release);
   row("status", v1::Status_Name(s.status()));
+  row("evaluated as", s.evaluated_as() == v1::STATUS_UNSPECIFIED
+                          ? ""
+                          : v1::Status_Name(s.evaluated_as()));
   row("reason", s.status_reason());
   row("api", s.api_address());
   row("version", s.coe_version());
@@ -175,12 +178,11 @@ std::function<int()> AddStatusCommands(CLI::App* app, const Options* o) {
         ->required();
     command->add_option("--stack-id", in->stack_id,
                         "the cluster's release name, overriding the spec's");
-    command
-        ->add_option("--current", in->current,
-                     "the Magnum status to evaluate from, e.g. "
-                     "CREATE_IN_PROGRESS right after create, "
-                     "DELETE_IN_PROGRESS after delete")
-        ->capture_default_str();
+    command->add_option("--current", in->current,
+                        "the operation to evaluate the status for, e.g. "
+                        "CREATE_IN_PROGRESS or DELETE_IN_PROGRESS; default: "
+                        "inferred from the cluster (deleting: DELETE, no verb "
+                        "since its create: CREATE, else UPDATE)");
   }
   status->add_option("-o,--output", in->output, "output format")
       ->check(CLI::IsMember({"table", "json", "yaml"}))

@@ -132,13 +132,19 @@ absl::StatusOr<v1::ClusterStatus> StatusService::Evaluate(
     stats_.direct_reads.fetch_add(1, std::memory_order_relaxed);
   }
 
+  // Magnum always says which operation it waits for; another caller (an
+  // operator's CLI) may leave it to the objects. Only Magnum's own
+  // DELETE_IN_PROGRESS removes the cluster's Secrets below.
+  const v1::Status evaluated = *current == v1::STATUS_UNSPECIFIED
+                                   ? status::InferCurrent(objects)
+                                   : *current;
   status::StatusInput input;
   input.spec = &spec;
-  input.current = *current;
+  input.current = evaluated;
   input.objects = &objects;
   input.now = now_();
   const std::string& uuid = spec.cluster().uuid();
-  switch (*current) {
+  switch (evaluated) {
     case v1::CREATE_IN_PROGRESS:
       input.timeout =
           spec.cluster().create_timeout_minutes() > 0
@@ -168,6 +174,7 @@ absl::StatusOr<v1::ClusterStatus> StatusService::Evaluate(
       break;
   }
   v1::ClusterStatus result = status::EvaluateStatus(input);
+  result.set_evaluated_as(evaluated);
 
   if (result.status() == v1::DELETE_COMPLETE &&
       *current == v1::DELETE_IN_PROGRESS) {

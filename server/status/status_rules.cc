@@ -335,6 +335,18 @@ void Health(const v1::ClusterSpec& spec, const ClusterObjects& objects,
 
 }  // namespace
 
+v1::Status InferCurrent(const ClusterObjects& objects) {
+  if (!objects.cluster) return v1::CREATE_IN_PROGRESS;
+  if (objects.cluster->meta.deleting) return v1::DELETE_IN_PROGRESS;
+  // The create's own mark started before helm made the Cluster.
+  const absl::Time started = objects.cluster->operation_started;
+  if (started == absl::InfinitePast() ||
+      started <= objects.cluster->meta.created) {
+    return v1::CREATE_IN_PROGRESS;
+  }
+  return v1::UPDATE_IN_PROGRESS;
+}
+
 bool IsTerminal(v1::Status status) {
   switch (status) {
     case v1::CREATE_COMPLETE:

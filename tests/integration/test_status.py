@@ -280,8 +280,20 @@ class CliTest(StatusCalls, unittest.TestCase):
                 self.assertRegex(line, r"^\s*\S+\s+\S")
         self.assertRegex(table.stdout,
                          r"default-worker\s+CREATE_COMPLETE\s+2/2\s+10\.")
+        # Without --current the bridge infers the operation: a cluster no
+        # verb has touched since its create is reported as created.
+        inferred = self.cli(spec, "status")
+        self.assertRegex(inferred.stdout, r"status\s+CREATE_COMPLETE")
+        self.assertRegex(inferred.stdout,
+                         r"evaluated as\s+CREATE_IN_PROGRESS")
         as_json = self.cli(spec, "status", "-o", "json")
         self.assertEqual(json.loads(as_json.stdout)["coe_version"], "v1.34.3")
+        spec.node_groups[1].node_count = 3
+        self.env.stub.UpdateCluster(driver_pb2.UpdateClusterRequest(
+            spec=spec), timeout=60)
+        self.assertEqual(json.loads(self.cli(spec, "status", "-o", "json")
+                                    .stdout)["evaluated_as"],
+                         "UPDATE_IN_PROGRESS")
         as_yaml = self.cli(spec, "status", "-o", "yaml")
         self.assertIn('coe_version: "v1.34.3"', as_yaml.stdout)
 

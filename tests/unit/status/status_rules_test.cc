@@ -576,5 +576,24 @@ TEST_CASE("Records keep only what status uses") {
   CHECK_FALSE(ProjectMachine(json{{"metadata", {{"name", "x"}}}}).has_value());
 }
 
+TEST_CASE("StatusRules: the operation inferred for callers that do not say") {
+  World world;
+  auto infer = [&] { return InferCurrent(world.Objects()); };
+  // Created 08:00; nothing has marked it: the create.
+  CHECK(infer() == v1::CREATE_IN_PROGRESS);
+  // The create marks it too, from before helm made the Cluster.
+  world.cluster["metadata"]["annotations"] = {
+      {kOperationStartedAnnotation, "2027-01-15T07:59:58Z"}};
+  CHECK(infer() == v1::CREATE_IN_PROGRESS);
+  // A later verb: an update.
+  world.cluster["metadata"]["annotations"][kOperationStartedAnnotation] =
+      "2027-01-16T10:00:00Z";
+  CHECK(infer() == v1::UPDATE_IN_PROGRESS);
+  world.cluster["metadata"]["deletionTimestamp"] = "2027-01-17T10:00:00Z";
+  CHECK(infer() == v1::DELETE_IN_PROGRESS);
+  world.cluster = nullptr;
+  CHECK(infer() == v1::CREATE_IN_PROGRESS);
+}
+
 }  // namespace
 }  // namespace capi_bridge::status
