@@ -159,6 +159,58 @@ class KollaRoleTest(unittest.TestCase):
         self.assert_ran(again)
         self.assertRegex(again.stdout, r"localhost\s+: ok=\d+\s+changed=0 ")
 
+    def test_token_and_token_only_bridges(self):
+        tls = os.path.join(self.kolla_config, "magnum", "capi-bridge")
+        self.write(os.path.join(tls, "token"), "s3cr3t-token-0123456789\n")
+        result = self.run_role(True)
+        self.assert_ran(result)
+        self.assertNotIn("s3cr3t-token", result.stdout + result.stderr)
+        section = self.magnum_conf()["capi_bridge"]
+        self.assertEqual("/etc/magnum/capi-bridge/token",
+                         section["token_file"])
+        token = os.path.join(self.host_dir, "token")
+        self.assertEqual("s3cr3t-token-0123456789\n", self.read(token))
+        self.assertEqual(0o600, os.stat(token).st_mode & 0o777)
+
+        # A bridge without mutual TLS: no client certificate to send.
+        os.remove(os.path.join(tls, "tls.crt"))
+        os.remove(os.path.join(tls, "tls.key"))
+        self.assert_ran(self.run_role(True))
+        section = self.magnum_conf()["capi_bridge"]
+        self.assertNotIn("tls_cert_file", section)
+        self.assertNotIn("tls_key_file", section)
+        self.assertEqual("/etc/magnum/capi-bridge/ca.crt",
+                         section["tls_ca_file"])
+        self.assertFalse(os.path.exists(os.path.join(self.host_dir,
+                                                     "tls.key")))
+
+    def test_the_shim_from_the_wheel_make_builds(self):
+        wheels = os.path.join(self.tmp.name, "dist")
+        os.makedirs(wheels)
+        self.write(os.path.join(
+            wheels, "magnum_capi_bridge-0.1.0-py3-none-any.whl"), "zip")
+        self.assert_ran(self.run_role(
+            True, magnum_capi_bridge_wheel_dir=wheels))
+        kolla_yml = yaml.safe_load(self.read(
+            os.path.join(self.kayobe, "kolla.yml")))
+        # kolla copies the directory into the build as
+        # additions/<its name>/ (its "additions" sources).
+        self.assertEqual({"type": "local", "location": wheels},
+                         kolla_yml["kolla_sources"][
+                             "magnum-base-additions-capi-bridge"])
+        footer = jinja2.Template(
+            kolla_yml["kolla_build_blocks"]["magnum_base_footer"]).render()
+        self.assertIn("ADD additions-archive /", footer)
+        self.assertIn("['/additions/dist/magnum_capi_bridge-0.1.0-py3-none-"
+                      "any.whl']", footer)
+
+        # Two wheels (or none): refused, naming the make target.
+        self.write(os.path.join(
+            wheels, "magnum_capi_bridge-0.2.0-py3-none-any.whl"), "zip")
+        refused = self.run_role(True, magnum_capi_bridge_wheel_dir=wheels)
+        self.assertNotEqual(0, refused.returncode)
+        self.assertIn("make shim-wheel", refused.stdout)
+
     def test_disable_restores_the_operators_files(self):
         self.assert_ran(self.run_role(True))
         self.assert_ran(self.run_role(False))
