@@ -49,7 +49,10 @@ def metadata(meta):
 
 def entry_points(meta):
     groups = []
-    for group, entries in sorted(meta["entry-points"].items()):
+    tables = dict(meta["entry-points"])
+    if meta.get("scripts"):
+        tables["console_scripts"] = meta["scripts"]
+    for group, entries in sorted(tables.items()):
         groups.append("[%s]\n%s" % (group, "".join(
             "%s = %s\n" % item for item in sorted(entries.items()))))
     return "\n".join(groups)

@@ -100,12 +100,12 @@ class Driver(driver.Driver):
                            request_id=getattr(context, "request_id", None))
 
     def _spec(self, context, cluster, template=None, nodegroups=None,
-              with_facts=True, create_timeout=None):
+              with_facts=True, create_timeout=None, create_missing=True):
         template = template or cluster.cluster_template
         if nodegroups is None:
             nodegroups = list(cluster.nodegroups)
         facts = (facts_resolver.resolve_facts(context, cluster, template,
-                                              nodegroups)
+                                              nodegroups, create_missing)
                  if with_facts else None)
         return spec_builder.build_spec(cluster, template, nodegroups, facts,
                                        create_timeout)
@@ -354,6 +354,16 @@ class Driver(driver.Driver):
         return monitor.BridgeMonitor(
             context, cluster,
             lambda: self._status(cluster, list(cluster.nodegroups)))
+
+    def diff_cluster(self, context, cluster):
+        """What the next verb on `cluster` would change in its release (a
+        DiffClusterResponse), from the spec the driver would send now.
+        Creates nothing, in OpenStack or in the management cluster. Not a
+        Magnum verb: magnum-capi-bridge-diff calls it."""
+        request = driver_pb2.DiffClusterRequest(
+            spec=self._spec(context, cluster, create_missing=False))
+        return self._call(context, "DiffCluster", request,
+                          self._opts.call_timeout)
 
     # ---- credentials -----------------------------------------------------
 

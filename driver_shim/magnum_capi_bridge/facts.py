@@ -63,7 +63,8 @@ def server_group_name(cluster, key):
     return "magnum-%s-%s" % (cluster.uuid, key)
 
 
-def _ensure_server_groups(cloud, cluster, template, nodegroups, facts):
+def _ensure_server_groups(cloud, cluster, template, nodegroups, facts,
+                          create_missing=True):
     wanted = {}
     for ng in nodegroups:
         policy = _effective_label(cluster, template, ng, SERVER_GROUP_LABEL)
@@ -77,6 +78,8 @@ def _ensure_server_groups(cloud, cluster, template, nodegroups, facts):
         name = server_group_name(cluster, key)
         group = existing.get(name)
         if group is None:
+            if not create_missing:
+                continue
             group = cloud.create_server_group(name, policy)
         facts.server_group_ids[key] = group.id
 
@@ -113,8 +116,11 @@ def keystone_facts(cloud):
         verify_ca=bool(CONF.drivers.verify_ca))
 
 
-def resolve_facts(context, cluster, template, nodegroups):
-    """OpenStackFacts for one bridge call on `cluster`."""
+def resolve_facts(context, cluster, template, nodegroups,
+                  create_missing=True):
+    """OpenStackFacts for one bridge call on `cluster`. With
+    `create_missing` false (a dry run) nothing is created in OpenStack: a
+    server group that does not exist yet is left out."""
     cloud = openstack.Cloud(clients.OpenStackClients(context))
     facts = pb.OpenStackFacts()
     facts.image.CopyFrom(_image_facts(cloud, template.image_id))
@@ -142,7 +148,8 @@ def resolve_facts(context, cluster, template, nodegroups):
     for flavor in sorted(f for f in flavors if f):
         facts.flavors[flavor].CopyFrom(_flavor_facts(cloud, flavor))
     facts.keystone.CopyFrom(keystone_facts(cloud))
-    _ensure_server_groups(cloud, cluster, template, nodegroups, facts)
+    _ensure_server_groups(cloud, cluster, template, nodegroups, facts,
+                          create_missing)
     return facts
 
 

@@ -3,6 +3,8 @@ handlers and periodic status sync → the shim → the real bridge server →
 the real helm → the management-cluster simulator."""
 
 import base64
+import io
+import json
 import time
 import unittest
 
@@ -13,6 +15,7 @@ from tests.integration import harness
 import yaml
 
 from magnum.conductor.handlers.common import cert_manager
+from magnum_capi_bridge import diff_tool
 from magnum.drivers.common import driver as magnum_driver
 
 NAMESPACE = "magnum-" + magnum_env.PROJECT
@@ -171,6 +174,51 @@ class EndToEndTest(EndToEndCase):
                       cluster.status_reason)
         self.assertIn("boot_volume_size", cluster.status_reason)
         self.assertIn("lots", cluster.status_reason)
+
+
+class DiffToolTest(EndToEndCase):
+    """magnum-capi-bridge-diff: the spec the driver would send now,
+    compared with the deployed release, with nothing applied."""
+
+    def test_the_tool_shows_what_the_next_verb_changes(self):
+        m = self.magnum
+        template = m.create_template()
+        cluster = m.create_cluster(template, name="diffed", workers=2)
+        self.assertEqual("CREATE_COMPLETE", m.sync_until(
+            cluster, {"CREATE_COMPLETE", "CREATE_FAILED"}, timeout=60))
+        out = io.StringIO()
+        self.assertEqual(0, diff_tool.run(m.context, [cluster.uuid],
+                                          out=out), out.getvalue())
+        self.assertIn("no changes", out.getvalue())
+
+        # Magnum's rows change (as a PATCH would make them): the tool
+        # shows the value and the object before any verb runs.
+        group = m.group(cluster, "default-worker")
+        group.node_count = 3
+        group.save()
+        out = io.StringIO()
+        self.assertEqual(1, diff_tool.run(m.context, ["diffed"], out=out))
+        self.assertRegex(out.getvalue(),
+                         r"value nodeGroups\[\d\]\.machineCount: 2 -> 3")
+        self.assertIn("update MachineDeployment %s-default-worker"
+                      % cluster.stack_id, out.getvalue())
+        replicas = [md["spec"].get("replicas") for md in self.env.objects(
+            "MachineDeployment", NAMESPACE)
+            if md["metadata"]["name"] == cluster.stack_id + "-default-worker"]
+        self.assertEqual([2], replicas)
+
+        out = io.StringIO()
+        self.assertEqual(5, diff_tool.run(
+            m.context, [cluster.uuid, "no-such-cluster"], output="json",
+            out=out))
+        reports = json.loads(out.getvalue())
+        self.assertTrue(reports[0]["diff"]["changed"])
+        self.assertIn("no-such-cluster", reports[1]["cluster"])
+        self.assertIn("error", reports[1])
+
+        m.clusters.cluster_delete(m.context, cluster.uuid)
+        self.assertEqual("DELETE_COMPLETE", m.sync_until(
+            cluster, {"DELETE_COMPLETE", "DELETE_FAILED"}, timeout=60))
 
 
 class ScaleFromZeroTest(EndToEndCase):

@@ -92,6 +92,15 @@ class InstallTest(unittest.TestCase):
                              chosen["class"])
             self.assertTrue(chosen["file"].startswith(target), chosen)
             self.assertIs(False, chosen["needs_trust"])
+            # The operator's dry-run tool comes with it, and runs.
+            tool = os.path.join(target, "bin", "magnum-capi-bridge-diff")
+            self.assertTrue(os.path.exists(tool), os.listdir(target))
+            helped = subprocess.run(
+                ["/usr/bin/python3", tool, "--help"], capture_output=True,
+                text=True, timeout=60, env=dict(os.environ,
+                                                PYTHONPATH=target))
+            self.assertEqual(0, helped.returncode, helped.stderr)
+            self.assertIn("CLUSTER", helped.stdout)
 
     def test_selected_without_trusts_or_eventlet(self):
         # Magnum master has neither: our entry point must import without
