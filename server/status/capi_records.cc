@@ -218,7 +218,11 @@ std::optional<MachineRecord> ProjectMachine(const json& object) {
 
 std::optional<AddonRecord> ProjectAddon(const json& object) {
   AddonRecord r;
-  if (!FillMeta(object, {kAddonClusterLabel}, &r.meta)) return std::nullopt;
+  // The addon provider's label, once it has reconciled the addon; the
+  // chart's before that.
+  if (!FillMeta(object, {kAddonClusterLabel, kChartClusterLabel}, &r.meta)) {
+    return std::nullopt;
+  }
   r.kind = Text(object, "kind");
   const json& status = Child(object, "status");
   r.phase = Text(status, "phase");

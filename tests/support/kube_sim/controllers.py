@@ -175,6 +175,8 @@ class Controllers:
         osc_name = (spec.get("infrastructureRef") or {}).get("name", name)
         kcp_name = (spec.get("controlPlaneRef") or {}).get("name")
         osc = self._get(OSC, ns, osc_name)
+        if osc is not None:
+            osc = self._ensure_cluster_label(OSC, osc, name)
         infra_ready = False
         infra_condition = condition("InfrastructureReady", False,
                                     "WaitingForInfrastructure")
@@ -202,6 +204,7 @@ class Controllers:
         if kcp_name:
             kcp = self._get(KCP, ns, kcp_name)
             if kcp is not None:
+                kcp = self._ensure_cluster_label(KCP, kcp, name)
                 cp_ready = self._reconcile_kcp(
                     kcp, name, infra_ready and infra_since >= self.step)
                 if cp_ready:
@@ -221,6 +224,23 @@ class Controllers:
         self._keep_transition_times(cluster, status)
         self._set_status(CLUSTER, cluster, status)
         self._mark_ready(CLUSTER, cluster, ready)
+
+    def _ensure_cluster_label(self, resource, obj, cluster_name):
+        """What CAPI's Cluster controller does to the infrastructure
+        cluster and control plane it references: labels them
+        cluster.x-k8s.io/cluster-name (the chart does not), once it first
+        reconciles them."""
+        labels = obj["metadata"].get("labels") or {}
+        if labels.get("cluster.x-k8s.io/cluster-name") == cluster_name:
+            return obj
+        updated = copy.deepcopy(obj)
+        updated["metadata"].setdefault("labels", {})[
+            "cluster.x-k8s.io/cluster-name"] = cluster_name
+        try:
+            return self.store.update(resource, obj["metadata"]["namespace"],
+                                     obj["metadata"]["name"], updated)
+        except ApiError:
+            return obj
 
     def _reconcile_osc(self, osc, cluster_name):
         name = osc["metadata"]["name"]
@@ -411,9 +431,25 @@ class Controllers:
         name = addon["metadata"]["name"]
         if addon["metadata"].get("deletionTimestamp"):
             return
-        cluster_name = (addon["metadata"].get("labels") or {}).get(
-            "addons.stackhpc.com/cluster") or addon.get("spec", {}).get(
-            "clusterName", "")
+        spec = addon.get("spec") or {}
+        cluster_name = spec.get("clusterName", "")
+        if self._get(CLUSTER, ns, cluster_name) is None:
+            return  # the provider waits for the Cluster
+        # What the addon provider does first (init_metadata): labels the
+        # addon with its cluster, release namespace and release name.
+        labels = addon["metadata"].get("labels") or {}
+        wanted = {"addons.stackhpc.com/cluster": cluster_name,
+                  "addons.stackhpc.com/release-namespace":
+                      spec.get("targetNamespace", ""),
+                  "addons.stackhpc.com/release-name":
+                      spec.get("releaseName") or name}
+        if any(labels.get(k) != v for k, v in wanted.items()):
+            updated = copy.deepcopy(addon)
+            updated["metadata"].setdefault("labels", {}).update(wanted)
+            try:
+                addon = self.store.update(resource, ns, name, updated)
+            except ApiError:
+                return
         status = addon.get("status") or {}
         if self._fault("addon_failed", name):
             return self._set_status(resource, addon, {

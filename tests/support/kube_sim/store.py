@@ -21,6 +21,7 @@ DNS1123_SUBDOMAIN = re.compile(
 DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
 LABEL_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
+CLUSTER_NAME_LABEL = "cluster.x-k8s.io/cluster-name"
 AUTOSCALER_MIN_SIZE = \
     "cluster.x-k8s.io/cluster-api-autoscaler-node-group-min-size"
 AUTOSCALER_MAX_SIZE = \
@@ -394,10 +395,30 @@ class Store:
 
     @staticmethod
     def _default(resource, obj, old):
-        """The defaulting webhooks the simulator plays: CAPI's for a
+        """The defaulting webhooks the simulator plays, as CAPI's do: the
+        `cluster.x-k8s.io/cluster-name` label from spec.clusterName on
+        MachineDeployments, MachineSets, Machines and MachineHealthChecks
+        (and, for a MachineDeployment, in its selector and template); a
         MachineDeployment's spec.replicas (new: the autoscaler's min-size
         when both size annotations are set, else 1; existing: the old
-        count brought into the annotations' range)."""
+        count brought into the annotations' range). Nothing else gets the
+        label at admission: the Cluster controller adds it to the
+        infrastructure cluster and control plane later (controllers.py),
+        and the chart itself does not set it."""
+        if resource.group == "cluster.x-k8s.io" and resource.kind in (
+                "MachineDeployment", "MachineSet", "Machine",
+                "MachineHealthCheck"):
+            cluster = (obj.get("spec") or {}).get("clusterName")
+            if cluster:
+                obj.setdefault("metadata", {}).setdefault(
+                    "labels", {})[CLUSTER_NAME_LABEL] = cluster
+                if resource.kind in ("MachineDeployment", "MachineSet"):
+                    spec = obj["spec"]
+                    spec.setdefault("selector", {}).setdefault(
+                        "matchLabels", {})[CLUSTER_NAME_LABEL] = cluster
+                    spec.setdefault("template", {}).setdefault(
+                        "metadata", {}).setdefault(
+                            "labels", {})[CLUSTER_NAME_LABEL] = cluster
         if resource.kind != "MachineDeployment":
             return
         spec = obj.setdefault("spec", {})

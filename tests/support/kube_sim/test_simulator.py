@@ -260,6 +260,65 @@ class SimulatorTest(unittest.TestCase):
                                            "spec": {"clusterName": "none"}})
         self.assertEqual(1, md["spec"]["replicas"])
 
+    def test_cluster_name_labels_where_capi_and_the_provider_set_them(self):
+        base = "/apis/%s/namespaces/demo/%s"
+        capi = "cluster.x-k8s.io/cluster-name"
+        # CAPI's webhook labels a MachineDeployment at admission (and its
+        # selector and template).
+        code, md = self.call("POST", base % ("cluster.x-k8s.io/v1beta1",
+                                             "machinedeployments"), {
+            "metadata": {"name": "lab-workers"},
+            "spec": {"clusterName": "lab", "replicas": 0}})
+        self.assertEqual(201, code, md)
+        self.assertEqual("lab", md["metadata"]["labels"][capi])
+        self.assertEqual("lab", md["spec"]["selector"]["matchLabels"][capi])
+        self.assertEqual(
+            "lab", md["spec"]["template"]["metadata"]["labels"][capi])
+        # A control plane and an addon as the chart writes them: no CAPI
+        # label, no provider label.
+        code, kcp = self.call("POST", base % (
+            "controlplane.cluster.x-k8s.io/v1beta1",
+            "kubeadmcontrolplanes"), {
+            "metadata": {"name": "lab-control-plane",
+                         "labels": {"capi.stackhpc.com/cluster": "lab"}},
+            "spec": {"replicas": 1, "version": "v1.34.3"}})
+        self.assertEqual(201, code, kcp)
+        self.assertNotIn(capi, kcp["metadata"]["labels"])
+        addon_path = base % ("addons.stackhpc.com/v1alpha1", "helmreleases")
+        code, addon = self.call("POST", addon_path, {
+            "metadata": {"name": "lab-cni",
+                         "labels": {"capi.stackhpc.com/cluster": "lab"}},
+            "spec": {"clusterName": "lab", "releaseName": "cni",
+                     "targetNamespace": "kube-system"}})
+        self.assertEqual(201, code, addon)
+        time.sleep(0.5)
+        self.assertNotIn("addons.stackhpc.com/cluster", self.call(
+            "GET", addon_path + "/lab-cni")[1]["metadata"]["labels"])
+        # Once the Cluster exists and reconciles, CAPI labels its control
+        # plane, and the addon provider its addon.
+        self.call("POST", CLUSTERS, {
+            "metadata": {"name": "lab"},
+            "spec": {"controlPlaneRef": {
+                "kind": "KubeadmControlPlane", "name": "lab-control-plane"}}})
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            kcp = self.call("GET", base % (
+                "controlplane.cluster.x-k8s.io/v1beta1",
+                "kubeadmcontrolplanes") + "/lab-control-plane")[1]
+            addon = self.call("GET", addon_path + "/lab-cni")[1]
+            if capi in kcp["metadata"]["labels"] and \
+                    "addons.stackhpc.com/cluster" in addon["metadata"][
+                        "labels"]:
+                break
+            time.sleep(0.05)
+        self.assertEqual("lab", kcp["metadata"]["labels"].get(capi))
+        self.assertEqual({"addons.stackhpc.com/cluster": "lab",
+                          "addons.stackhpc.com/release-name": "cni",
+                          "addons.stackhpc.com/release-namespace":
+                              "kube-system"},
+                         {k: v for k, v in addon["metadata"]["labels"].items()
+                          if k.startswith("addons.stackhpc.com/")})
+
     def test_fault_injection(self):
         self.call("POST", "/sim/faults", {"errors": [
             {"code": 503, "count": 1, "path_contains": "/configmaps"}]})

@@ -2,11 +2,13 @@
 {{- .Release.Name | trunc 63 | trimSuffix "-" -}}
 {{- end -}}
 
+{{- /* The labels openstack-cluster puts on its objects: no
+cluster.x-k8s.io/cluster-name (CAPI adds that one to some kinds). */ -}}
 {{- define "sim.labels" -}}
-capi.stackhpc.com/cluster: {{ include "sim.clusterName" . }}
-cluster.x-k8s.io/cluster-name: {{ include "sim.clusterName" . }}
-app.kubernetes.io/managed-by: {{ .Release.Service }}
 helm.sh/chart: {{ .Chart.Name }}-{{ .Chart.Version | replace "+" "_" }}
+capi.stackhpc.com/managed-by: {{ .Release.Service }}
+capi.stackhpc.com/infrastructure-provider: openstack
+capi.stackhpc.com/cluster: {{ include "sim.clusterName" . }}
 {{- end -}}
 
 {{- define "sim.required" -}}
