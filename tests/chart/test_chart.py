@@ -13,6 +13,7 @@ directory, that chart rendered too.
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -137,7 +138,7 @@ class ChartTest(unittest.TestCase):
             sorted(d["kind"] for d in docs),
             ["ClusterRole", "ClusterRole", "ClusterRoleBinding",
              "ClusterRoleBinding", "ConfigMap", "Deployment",
-             "PodDisruptionBudget", "Service", "ServiceAccount"])
+             "PodDisruptionBudget", "Service", "Service", "ServiceAccount"])
         # Two replicas (the per-cluster Lease makes them safe), one of
         # which a node drain may take at a time.
         self.assertEqual(find(docs, "Deployment")[0]["spec"]["replicas"], 2)
@@ -206,6 +207,12 @@ class ChartTest(unittest.TestCase):
                          ["maxUnavailable"], 1)
         monitor = find(docs, "ServiceMonitor")[0]
         self.assertEqual(monitor["spec"]["endpoints"][0]["port"], "ops")
+        # It selects the ops Service, the one that has that port.
+        ops = [svc for svc in find(docs, "Service")
+               if all(svc["metadata"]["labels"].get(k) == v for k, v in
+                      monitor["spec"]["selector"]["matchLabels"].items())]
+        self.assertEqual([p["name"] for svc in ops
+                          for p in svc["spec"]["ports"]], ["ops"])
         self.assertEqual(monitor["metadata"]["labels"]["release"],
                          "prometheus")
         policy = find(docs, "NetworkPolicy")[0]["spec"]
@@ -231,6 +238,58 @@ class ChartTest(unittest.TestCase):
         self.assertEqual(len(find(render(
             "--values", FULL_VALUES, "--api-versions",
             "monitoring.coreos.com/v1/ServiceMonitor"), "ServiceMonitor")), 1)
+
+    def test_a_load_balancer_publishes_grpc_only(self):
+        docs = render("--set", "service.type=LoadBalancer")
+        ports = {svc["spec"]["type"]: [p["name"] for p in svc["spec"]
+                                       ["ports"]]
+                 for svc in find(docs, "Service")}
+        self.assertEqual(ports, {"LoadBalancer": ["grpc"],
+                                 "ClusterIP": ["ops"]})
+
+    def test_alerts_and_dashboard_query_what_the_bridge_exports(self):
+        served = ("--api-versions", "monitoring.coreos.com/v1/PrometheusRule")
+        on = ("--set", "prometheusRule.enabled=true",
+              "--set", "grafanaDashboard.enabled=true")
+        docs = render(*(on + served))
+        rule = find(docs, "PrometheusRule")
+        self.assertEqual(len(rule), 1)
+        alerts = {r["alert"]: r for g in rule[0]["spec"]["groups"]
+                  for r in g["rules"]}
+        self.assertEqual(sorted(alerts), [
+            "CapiBridgeHelmFailing", "CapiBridgeReleaseRecovered",
+            "CapiBridgeStatusStale", "CapiBridgeVerbsFailing",
+            "CapiBridgeVerbsStuck", "CapiBridgeWatchNotSynced"])
+        self.assertIn("> 60", alerts["CapiBridgeStatusStale"]["expr"])
+        board = find(docs, "ConfigMap")
+        board = [c for c in board if c["metadata"]["name"].endswith(
+            "-dashboard")][0]
+        self.assertEqual(board["metadata"]["labels"]["grafana_dashboard"],
+                         "1")
+        dashboard = json.loads(board["data"]["capi-bridge.json"])
+        exprs = [t["expr"] for panel in dashboard["panels"]
+                 for t in panel["targets"]]
+        exprs += [a["expr"] for a in alerts.values()]
+        # Every series queried is one the bridge exports (histograms add
+        # _bucket, _count and _sum).
+        with open(os.path.join(ROOT, "server", "ops", "metrics.cc")) as f:
+            exported = set(re.findall(r'"(capi_bridge_[a-z_]+)', f.read()))
+        queried = set()
+        for expr in exprs:
+            queried.update(re.findall(r"capi_bridge_[a-z_]+", expr))
+        unknown = {q for q in queried
+                   if q not in exported and
+                   re.sub(r"_(bucket|count|sum)$", "", q) not in exported}
+        self.assertEqual(unknown, set())
+        self.assertGreaterEqual(len(queried), 15)
+        # Without the Prometheus Operator: no PrometheusRule (the install
+        # would fail on an unknown kind); the dashboard ConfigMap needs
+        # nothing.
+        docs = render(*on)
+        self.assertEqual(find(docs, "PrometheusRule"), [])
+        self.assertEqual(len([c for c in find(docs, "ConfigMap")
+                              if c["metadata"]["name"].endswith(
+                                  "-dashboard")]), 1)
 
     def test_bad_values_are_refused_naming_the_field(self):
         cases = [
