@@ -28,6 +28,27 @@ MAGNUM_CONF = textwrap.dedent("""\
     """)
 GLOBALS = "kolla_base_distro: ubuntu\nenable_magnum: true\n"
 KOLLA_YML = "kolla_openstack_release: \"2025.1\"\n"
+KUBECONFIG = textwrap.dedent("""\
+    apiVersion: v1
+    kind: Config
+    clusters:
+      - name: mgmt
+        cluster:
+          server: https://mgmt.example.com:6443
+          insecure-skip-tls-verify: true
+    users:
+      - name: magnum
+        user:
+          token: kubeconfig-token-for-tests
+    contexts:
+      - name: mgmt
+        context: {cluster: mgmt, user: magnum}
+    current-context: mgmt
+    """)
+BUILD = os.environ.get("CAPI_BRIDGE_BUILD_DIR", os.path.join(ROOT, "build"))
+SERVER = os.path.join(BUILD, "server", "capi-bridge-server")
+HELM = os.environ.get("CAPI_BRIDGE_HELM",
+                      os.path.join(ROOT, ".tools", "bin", "helm"))
 
 
 class KollaRoleTest(unittest.TestCase):
@@ -47,6 +68,10 @@ class KollaRoleTest(unittest.TestCase):
         for name in ("ca.crt", "tls.crt", "tls.key"):
             self.write(os.path.join(tls, name), "PEM of %s\n" % name)
         self.host_dir = os.path.join(self.tmp.name, "host", "magnum-capi-bridge")
+        self.local_dir = os.path.join(self.tmp.name, "host", "capi-bridge")
+        self.local_cache = os.path.join(self.tmp.name, "host", "cache")
+        self.systemd_dir = os.path.join(self.tmp.name, "host", "systemd")
+        os.makedirs(self.systemd_dir)
         self.inventory = os.path.join(self.tmp.name, "hosts")
         self.write(self.inventory,
                    "[controllers]\nlocalhost ansible_connection=local "
@@ -71,6 +96,14 @@ class KollaRoleTest(unittest.TestCase):
             "magnum_capi_bridge_tls_owner": str(os.getuid()),
             "magnum_capi_bridge_tls_group": str(os.getgid()),
             "magnum_capi_bridge_become": False,
+            # A local bridge's files go to the temporary tree too, and no
+            # unit is started here.
+            "magnum_capi_bridge_local_dir": self.local_dir,
+            "magnum_capi_bridge_local_cache_dir": self.local_cache,
+            "magnum_capi_bridge_systemd_dir": self.systemd_dir,
+            "magnum_capi_bridge_local_owner": str(os.getuid()),
+            "magnum_capi_bridge_local_group": str(os.getgid()),
+            "magnum_capi_bridge_manage_service": False,
         }
         variables.update(extra)
         extra_vars = os.path.join(self.tmp.name, "vars.yml")
@@ -210,6 +243,92 @@ class KollaRoleTest(unittest.TestCase):
         refused = self.run_role(True, magnum_capi_bridge_wheel_dir=wheels)
         self.assertNotEqual(0, refused.returncode)
         self.assertIn("make shim-wheel", refused.stdout)
+
+    def test_the_kayobe_kubeconfig_runs_the_bridge_on_the_controllers(self):
+        # What kayobe operators already do for a CAPI driver: the
+        # management cluster's kubeconfig in kolla/config/magnum.
+        kubeconfig = KUBECONFIG
+        self.write(os.path.join(self.kolla_config, "magnum", "kubeconfig"),
+                   kubeconfig)
+        image = "registry.example.com/capi-bridge:0.1.0"
+        result = self.run_role(True, magnum_capi_bridge_endpoint="",
+                               magnum_capi_bridge_image=image)
+        self.assert_ran(result)
+
+        # The conductor talks to the bridge on loopback with the token the
+        # role made; no TLS material is needed.
+        section = self.magnum_conf()["capi_bridge"]
+        self.assertEqual("127.0.0.1:50051", section["endpoint"])
+        self.assertEqual("true", section["insecure"])
+        self.assertEqual("/etc/magnum/capi-bridge/token",
+                         section["token_file"])
+        self.assertNotIn("tls_ca_file", section)
+        self.assertNotIn("tls_cert_file", section)
+        token = self.read(os.path.join(self.host_dir, "token"))
+        self.assertRegex(token, r"^[A-Za-z0-9]{48}\n$")
+        self.assertNotIn(token.strip(), result.stdout)
+        self.assertEqual(token, self.read(os.path.join(self.local_dir,
+                                                       "token")))
+        for name in ("token", "kubeconfig"):
+            self.assertEqual(0o600, os.stat(os.path.join(
+                self.local_dir, name)).st_mode & 0o777, name)
+        self.assertEqual(kubeconfig, self.read(
+            os.path.join(self.local_dir, "kubeconfig")))
+
+        # The bridge's config: loopback, the token, the kubeconfig; the
+        # real server accepts it (paths moved from the container's to the
+        # host's for the check).
+        config_text = self.read(os.path.join(self.local_dir, "bridge.yaml"))
+        config = yaml.safe_load(config_text)
+        self.assertEqual("127.0.0.1:50051", config["listen"])
+        self.assertIs(True, config["insecure"])
+        self.assertEqual("/etc/capi-bridge/kubeconfig",
+                         config["management"]["kubeconfig"])
+        host_config = os.path.join(self.tmp.name, "check.yaml")
+        self.write(host_config, config_text.replace(
+            "/etc/capi-bridge", self.local_dir).replace(
+            "/var/cache/capi-bridge", self.local_cache))
+        checked = subprocess.run(
+            [SERVER, "--config", host_config, "--check-config"],
+            capture_output=True, text=True, timeout=60,
+            env=dict(os.environ, PATH=os.path.dirname(HELM) + ":" +
+                     os.environ.get("PATH", "")))
+        self.assertEqual(0, checked.returncode, checked.stderr)
+
+        # The unit runs the image with those files and stops it gracefully.
+        unit = self.read(os.path.join(self.systemd_dir,
+                                      "capi-bridge.service"))
+        self.assertIn("run --rm --name capi_bridge --network host", unit)
+        self.assertIn("--volume %s:/etc/capi-bridge:ro" % self.local_dir,
+                      unit)
+        self.assertIn("%s --config /etc/capi-bridge/bridge.yaml" % image,
+                      unit)
+        self.assertIn("stop --time 40 capi_bridge", unit)
+        self.assertIn("TimeoutStopSec=50", unit)
+
+        # Idempotent, the same token on every run.
+        again = self.run_role(True, magnum_capi_bridge_endpoint="",
+                              magnum_capi_bridge_image=image)
+        self.assert_ran(again)
+        self.assertRegex(again.stdout, r"localhost\s+: ok=\d+\s+changed=0 ")
+
+        # Off: the unit, the bridge's files and the token go.
+        self.assert_ran(self.run_role(False, magnum_capi_bridge_endpoint=""))
+        self.assertFalse(os.path.exists(os.path.join(
+            self.systemd_dir, "capi-bridge.service")))
+        self.assertFalse(os.path.exists(self.local_dir))
+        self.assertFalse(os.path.exists(os.path.join(
+            self.kolla_config, "magnum", "capi-bridge", "local-bridge-token")))
+        self.assertNotIn("capi_bridge", self.magnum_conf())
+
+    def test_a_local_bridge_needs_its_image(self):
+        self.write(os.path.join(self.kolla_config, "magnum", "kubeconfig"),
+                   KUBECONFIG)
+        result = self.run_role(True, magnum_capi_bridge_endpoint="")
+        self.assertNotEqual(0, result.returncode)
+        self.assertIn("magnum_capi_bridge_image is empty", result.stdout)
+        self.assertEqual(MAGNUM_CONF, self.read(
+            os.path.join(self.kolla_config, "magnum.conf")))
 
     def test_disable_restores_the_operators_files(self):
         self.assert_ran(self.run_role(True))
