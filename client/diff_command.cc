@@ -87,13 +87,11 @@ std::function<int()> AddDiffCommand(CLI::App* app, const Options* o) {
   return [=]() -> int {
     if (!diff->parsed()) return -1;
     v1::DiffClusterRequest request;
-    absl::Status read = ReadSpecFile(in->spec_path, request.mutable_spec());
+    absl::Status read =
+        ReadClusterSpec(in->spec_path, in->stack_id, request.mutable_spec());
     if (!read.ok()) {
       std::cerr << "capi-bridge: " << read.message() << "\n";
       return kUsage;
-    }
-    if (!in->stack_id.empty()) {
-      request.mutable_spec()->mutable_cluster()->set_stack_id(in->stack_id);
     }
     auto channel = Channel(*o);
     auto stub = v1::ClusterDriver::NewStub(channel);

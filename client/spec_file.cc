@@ -223,4 +223,14 @@ absl::Status ReadSpecFile(const std::string& path,
   return absl::OkStatus();
 }
 
+absl::Status ReadClusterSpec(const std::string& path,
+                             const std::string& stack_id,
+                             magnum::capi::bridge::v1::ClusterSpec* spec) {
+  absl::Status read = ReadSpecFile(path, spec);
+  if (read.ok() && !stack_id.empty()) {
+    spec->mutable_cluster()->set_stack_id(stack_id);
+  }
+  return read;
+}
+
 }  // namespace capi_bridge::client

@@ -13,6 +13,7 @@
 
 #include "absl/status/status.h"
 #include "google/protobuf/message.h"
+#include "magnum/capi/bridge/v1/cluster_spec.pb.h"
 
 namespace capi_bridge::client {
 
@@ -23,6 +24,12 @@ absl::Status ParseSpecText(const std::string& text,
 // Reads the file at `path` ("-" = standard input) into `message`.
 absl::Status ReadSpecFile(const std::string& path,
                           google::protobuf::Message* message);
+
+// ReadSpecFile of a ClusterSpec, then `stack_id` (when not empty) as its
+// cluster.stack_id: the CLI's --spec and --stack-id.
+absl::Status ReadClusterSpec(const std::string& path,
+                             const std::string& stack_id,
+                             magnum::capi::bridge::v1::ClusterSpec* spec);
 
 }  // namespace capi_bridge::client
 

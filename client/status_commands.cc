@@ -196,13 +196,11 @@ std::function<int()> AddStatusCommands(CLI::App* app, const Options* o) {
   return [=]() -> int {
     if (!status->parsed() && !watch->parsed()) return -1;
     v1::GetClusterStatusRequest request;
-    absl::Status read = ReadSpecFile(in->spec_path, request.mutable_spec());
+    absl::Status read =
+        ReadClusterSpec(in->spec_path, in->stack_id, request.mutable_spec());
     if (!read.ok()) {
       std::cerr << "capi-bridge: " << read.message() << "\n";
       return kUsage;
-    }
-    if (!in->stack_id.empty()) {
-      request.mutable_spec()->mutable_cluster()->set_stack_id(in->stack_id);
     }
     request.set_current_status(in->current);
     const std::string release = request.spec().cluster().stack_id();

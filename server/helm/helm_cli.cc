@@ -279,59 +279,52 @@ absl::StatusOr<process::ProcessResult> HelmCli::RunHelm(
   return result;
 }
 
-absl::StatusOr<UpgradeResult> HelmCli::UpgradeInstall(
-    const UpgradeRequest& request) {
+absl::StatusOr<nlohmann::json> HelmCli::RunUpgrade(
+    const UpgradeRequest& request, bool dry_run) {
   auto chart = CachedChart(request.chart);
   if (!chart.ok()) return chart.status();
   process::ProcessRequest run;
   run.argv = UpgradeArgv(options_.binary, request, *chart, options_.history_max,
                          GlobalFlags());
+  if (dry_run) run.argv.push_back("--dry-run=server");
   run.stdin_data = request.values_json;
   auto result = RunHelm(std::move(run), request.release, request.namespace_name,
                         request.timeout);
   if (!result.ok()) return result.status();
+  const char* operation =
+      dry_run ? "upgrade --install --dry-run" : "upgrade --install";
   if (result->exit_code != 0) {
     stats_.failures.fetch_add(1, std::memory_order_relaxed);
-    return HelmFailure("upgrade --install", result->exit_code,
-                       result->stderr_data);
+    return HelmFailure(operation, result->exit_code, result->stderr_data);
   }
-  UpgradeResult out;
   try {
     auto parsed = nlohmann::json::parse(result->stdout_data);
-    out.revision = parsed.value("version", 0);
-    out.status = parsed["info"].value("status", "");
+    if (parsed.is_object()) return parsed;
   } catch (const nlohmann::json::exception&) {
-    return absl::InternalError("helm upgrade printed no JSON release");
   }
+  return absl::InternalError(
+      absl::StrCat("helm ", operation, " printed no JSON release"));
+}
+
+absl::StatusOr<UpgradeResult> HelmCli::UpgradeInstall(
+    const UpgradeRequest& request) {
+  auto release = RunUpgrade(request, /*dry_run=*/false);
+  if (!release.ok()) return release.status();
+  UpgradeResult out;
+  out.revision = release->value("version", 0);
+  out.status = release->value("/info/status"_json_pointer, "");
   return out;
 }
 
 absl::StatusOr<std::string> HelmCli::DryRunManifest(
     const UpgradeRequest& request) {
-  auto chart = CachedChart(request.chart);
-  if (!chart.ok()) return chart.status();
-  process::ProcessRequest run;
-  run.argv = UpgradeArgv(options_.binary, request, *chart, options_.history_max,
-                         GlobalFlags());
-  run.argv.push_back("--dry-run=server");
-  run.stdin_data = request.values_json;
-  auto result = RunHelm(std::move(run), request.release, request.namespace_name,
-                        request.timeout);
-  if (!result.ok()) return result.status();
-  if (result->exit_code != 0) {
-    stats_.failures.fetch_add(1, std::memory_order_relaxed);
-    return HelmFailure("upgrade --install --dry-run", result->exit_code,
-                       result->stderr_data);
+  auto release = RunUpgrade(request, /*dry_run=*/true);
+  if (!release.ok()) return release.status();
+  auto manifest = release->find("manifest");
+  if (manifest == release->end() || !manifest->is_string()) {
+    return absl::InternalError("helm upgrade --dry-run printed no manifest");
   }
-  try {
-    auto parsed = nlohmann::json::parse(result->stdout_data);
-    auto manifest = parsed.find("manifest");
-    if (manifest != parsed.end() && manifest->is_string()) {
-      return manifest->get<std::string>();
-    }
-  } catch (const nlohmann::json::exception&) {
-  }
-  return absl::InternalError("helm upgrade --dry-run printed no manifest");
+  return manifest->get<std::string>();
 }
 
 absl::StatusOr<bool> HelmCli::Uninstall(const std::string& release,

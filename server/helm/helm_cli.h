@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
+#include "nlohmann/json.hpp"
 #include "server/helm/helm_runner.h"
 #include "server/process/run.h"
 #include "server/stats/histogram.h"
@@ -74,6 +75,10 @@ class HelmCli final : public HelmRunner {
   struct Slot;  // RAII holder of one of `max_concurrent` run slots
   std::vector<std::pair<std::string, std::string>> Environment() const;
   std::vector<std::string> GlobalFlags() const;
+  // `helm upgrade --install` (with `--dry-run=server` when `dry_run`): the
+  // release helm printed as JSON, or the mapped failure.
+  absl::StatusOr<nlohmann::json> RunUpgrade(const UpgradeRequest& request,
+                                            bool dry_run);
   // Runs helm on `release` in `ns` in a slot with helm's homes set and a
   // deadline of RunBound(timeout), counting it in the stats.
   absl::StatusOr<process::ProcessResult> RunHelm(process::ProcessRequest run,
