@@ -100,18 +100,20 @@ void LogTakeover(const helm::ReleaseRecord& deployed, const json& rendered) {
 
 }  // namespace
 
-absl::Status ClusterService::KeepDeployedChart(
-    const v1::ClusterSpec& spec, const std::string& release,
-    const std::optional<helm::ReleaseRecord>& deployed,
-    render::RenderResult* rendered) const {
+absl::StatusOr<std::optional<helm::ReleaseRecord>>
+ClusterService::DeployedRelease(const v1::ClusterSpec& spec,
+                                const std::string& release,
+                                const std::vector<helm::ReleaseRecord>& history,
+                                render::RenderResult* rendered) const {
+  std::optional<helm::ReleaseRecord> deployed = LatestRevision(history);
   if (!deployed.has_value() ||
       deployed->chart_version == rendered->chart_version.ToString()) {
-    return absl::OkStatus();
+    return deployed;
   }
   auto again = render_->RenderRelease(spec, release, deployed->chart_version);
   if (!again.ok()) return again.status();
   *rendered = *std::move(again);
-  return absl::OkStatus();
+  return deployed;
 }
 
 absl::Status ClusterService::FitToDeployed(
@@ -282,7 +284,8 @@ absl::Status ClusterService::EnoughTimeLeft(absl::Time deadline,
 
 void ClusterService::MarkOperationStarted(const std::string& release,
                                           const std::string& ns,
-                                          absl::Time started) {
+                                          absl::Time started,
+                                          const char* verb) {
   // A PUT of the Cluster as read, with one more annotation: it never
   // creates a Cluster, and a concurrent change (CAPI's status) conflicts
   // instead of being overwritten.
@@ -294,8 +297,12 @@ void ClusterService::MarkOperationStarted(const std::string& release,
       last = cluster.status();
       break;
     }
-    (*cluster)["metadata"]["annotations"][status::kOperationStartedAnnotation] =
-        absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", started, absl::UTCTimeZone());
+    // Microseconds: an operation can start within the second the Cluster
+    // was created in (status tells a create from a later verb by it).
+    json& annotations = (*cluster)["metadata"]["annotations"];
+    annotations[status::kOperationStartedAnnotation] =
+        util::KubeMicroTime(started);
+    annotations[status::kOperationAnnotation] = verb;
     auto written = kube_->Replace(kube::kinds::kCluster, *cluster);
     if (written.ok() || absl::IsNotFound(written.status())) return;
     last = written.status();
@@ -352,12 +359,9 @@ absl::StatusOr<v1::OperationResponse> ClusterService::Apply(ApplyPlan plan) {
       RecoverPending(release, ns, /*deleting=*/false,
                      helm_->RunBound(options_.helm_timeout), &*history);
   if (!recovery.ok()) return recovery.status();
-  auto deployed = LatestRevision(*history);
-  if (absl::Status kept =
-          KeepDeployedChart(spec, release, deployed, &*rendered);
-      !kept.ok()) {
-    return kept;
-  }
+  auto deployed_or = DeployedRelease(spec, release, *history, &*rendered);
+  if (!deployed_or.ok()) return deployed_or.status();
+  const std::optional<helm::ReleaseRecord>& deployed = *deployed_or;
   const std::string chart_version = rendered->chart_version.ToString();
   if (absl::Status checked =
           FitToDeployed(deployed, plan.check_upgrade, &*rendered);
@@ -421,7 +425,7 @@ absl::StatusOr<v1::OperationResponse> ClusterService::Apply(ApplyPlan plan) {
     log::Info("values unchanged, helm not run",
               {{"namespace", ns}, {"chart_version", chart_version}});
     response.set_unchanged(true);
-    MarkOperationStarted(release, ns, started);
+    MarkOperationStarted(release, ns, started, plan.verb);
     return response;
   }
   if (absl::Status time = EnoughTimeLeft(
@@ -450,7 +454,7 @@ absl::StatusOr<v1::OperationResponse> ClusterService::Apply(ApplyPlan plan) {
                                 {"chart_version", chart_version},
                                 {"revision", result->revision},
                                 {"helm_status", result->status}});
-  MarkOperationStarted(release, ns, started);
+  MarkOperationStarted(release, ns, started, plan.verb);
   return response;
 }
 
@@ -470,12 +474,9 @@ absl::StatusOr<v1::DiffClusterResponse> ClusterService::Diff(
   const std::string ns = rendered->namespace_name;
   auto history = ReleaseHistory(release, ns);
   if (!history.ok()) return history.status();
-  auto deployed = LatestRevision(*history);
-  if (absl::Status kept =
-          KeepDeployedChart(spec, release, deployed, &*rendered);
-      !kept.ok()) {
-    return kept;
-  }
+  auto deployed_or = DeployedRelease(spec, release, *history, &*rendered);
+  if (!deployed_or.ok()) return deployed_or.status();
+  const std::optional<helm::ReleaseRecord>& deployed = *deployed_or;
 
   v1::DiffClusterResponse response;
   response.set_release_name(release);

@@ -125,11 +125,12 @@ class ClusterService {
   };
 
   absl::StatusOr<v1::OperationResponse> Apply(ApplyPlan plan);
-  // Renders again at the deployed release's chart version when the
-  // template names none (see RenderService::RenderRelease).
-  absl::Status KeepDeployedChart(
+  // The latest revision of `history` (nullopt: no release yet); when the
+  // template names no chart version, `rendered` is rendered again at that
+  // revision's (see RenderService::RenderRelease).
+  absl::StatusOr<std::optional<helm::ReleaseRecord>> DeployedRelease(
       const v1::ClusterSpec& spec, const std::string& release,
-      const std::optional<helm::ReleaseRecord>& deployed,
+      const std::vector<helm::ReleaseRecord>& history,
       render::RenderResult* rendered) const;
   // Adjusts the rendering to what the deployed release keeps (its default
   // StorageClass) and makes the checks against it (Kubernetes version skew
@@ -154,11 +155,11 @@ class ClusterService {
   absl::StatusOr<std::string> RecoverPending(
       const std::string& release, const std::string& ns, bool deleting,
       absl::Duration stale_after, std::vector<helm::ReleaseRecord>* history);
-  // Writes when the verb started on the release's CAPI Cluster (the
-  // operation-started annotation status reads); a Cluster not yet there is
-  // left alone, a failure is logged.
+  // Writes when `verb` started, and which verb it is, on the release's CAPI
+  // Cluster (the operation-started and operation annotations status reads);
+  // a Cluster not yet there is left alone, a failure is logged.
   void MarkOperationStarted(const std::string& release, const std::string& ns,
-                            absl::Time started);
+                            absl::Time started, const char* verb);
   // After helm was killed at its deadline: recovers what it left pending
   // and returns DEADLINE_EXCEEDED saying so.
   absl::Status AfterKilledHelm(const std::string& release,

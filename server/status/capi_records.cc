@@ -117,9 +117,10 @@ std::optional<ClusterRecord> ProjectCluster(const json& object) {
   FillMeta(object, {}, &r.meta);
   if (r.meta.name.empty()) return std::nullopt;
   r.meta.cluster = r.meta.name;
+  const json& annotations = Child(Child(object, "metadata"), "annotations");
   r.operation_started =
-      util::ParseKubeTime(Text(Child(Child(object, "metadata"), "annotations"),
-                               kOperationStartedAnnotation));
+      util::ParseKubeTime(Text(annotations, kOperationStartedAnnotation));
+  r.operation = Text(annotations, kOperationAnnotation);
   const json& endpoint = Child(Child(object, "spec"), "controlPlaneEndpoint");
   r.endpoint_host = Text(endpoint, "host");
   r.endpoint_port = Int(endpoint, "port");

@@ -57,10 +57,14 @@ struct RecordMeta {
 // same for every replica and after every restart.
 inline constexpr char kOperationStartedAnnotation[] =
     "capi-bridge.magnum.openstack.org/operation-started";
+// Written with it: the verb, e.g. "CreateCluster", "ResizeCluster".
+inline constexpr char kOperationAnnotation[] =
+    "capi-bridge.magnum.openstack.org/operation";
 
 struct ClusterRecord {
   RecordMeta meta;
   absl::Time operation_started = absl::InfinitePast();  // the annotation
+  std::string operation;  // the verb that wrote it ("" when unknown)
   std::string endpoint_host;
   int endpoint_port = 0;
   std::string phase;

@@ -338,7 +338,11 @@ void Health(const v1::ClusterSpec& spec, const ClusterObjects& objects,
 v1::Status InferCurrent(const ClusterObjects& objects) {
   if (!objects.cluster) return v1::CREATE_IN_PROGRESS;
   if (objects.cluster->meta.deleting) return v1::DELETE_IN_PROGRESS;
-  // The create's own mark started before helm made the Cluster.
+  const std::string& verb = objects.cluster->operation;
+  if (verb == "CreateCluster") return v1::CREATE_IN_PROGRESS;
+  if (!verb.empty()) return v1::UPDATE_IN_PROGRESS;
+  // Marked by a bridge that did not name the verb: the create's mark
+  // started before helm made the Cluster.
   const absl::Time started = objects.cluster->operation_started;
   if (started == absl::InfinitePast() ||
       started <= objects.cluster->meta.created) {

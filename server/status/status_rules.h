@@ -48,8 +48,8 @@ v1::ClusterStatus EvaluateStatus(const StatusInput& input);
 // The operation a cluster is in when the caller does not say (an operator
 // rather than Magnum): DELETE_IN_PROGRESS while the CAPI Cluster is being
 // deleted; CREATE_IN_PROGRESS while the last verb that marked the Cluster
-// (operation-started annotation) started before the Cluster was created,
-// i.e. was its create, or nothing marked it, or there is no Cluster yet;
+// was its create (the operation annotation; without one, a mark older
+// than the Cluster), or nothing marked it, or there is no Cluster yet;
 // UPDATE_IN_PROGRESS otherwise.
 v1::Status InferCurrent(const ClusterObjects& objects);
 

@@ -322,9 +322,9 @@ class TimeoutsAcrossRestartsTest(StatusCalls, unittest.TestCase):
         stamp = cluster["metadata"]["annotations"][
             "capi-bridge.magnum.openstack.org/operation-started"]
         started = datetime.datetime.strptime(
-            stamp, "%Y-%m-%dT%H:%M:%SZ").replace(
+            stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(
                 tzinfo=datetime.timezone.utc).timestamp()
-        self.assertGreaterEqual(started, int(before))
+        self.assertGreaterEqual(started, before)
         self.assertLessEqual(started, after)
 
 

@@ -315,9 +315,11 @@ class CliTest(StatusCalls, unittest.TestCase):
         spec.node_groups[1].node_count = 3
         self.env.stub.UpdateCluster(driver_pb2.UpdateClusterRequest(
             spec=spec), timeout=60)
-        self.assertEqual(json.loads(self.cli(spec, "status", "-o", "json")
-                                    .stdout)["evaluated_as"],
-                         "UPDATE_IN_PROGRESS")
+        # Once the cache has seen the update's mark on the Cluster.
+        self.env.wait_for(
+            lambda: json.loads(self.cli(spec, "status", "-o", "json").stdout)
+            ["evaluated_as"] == "UPDATE_IN_PROGRESS", timeout=10,
+            what="status inferred as an update after UpdateCluster")
         as_yaml = self.cli(spec, "status", "-o", "yaml")
         self.assertIn('coe_version: "v1.34.3"', as_yaml.stdout)
 

@@ -585,9 +585,18 @@ TEST_CASE("StatusRules: the operation inferred for callers that do not say") {
   world.cluster["metadata"]["annotations"] = {
       {kOperationStartedAnnotation, "2027-01-15T07:59:58Z"}};
   CHECK(infer() == v1::CREATE_IN_PROGRESS);
-  // A later verb: an update.
+  // A later verb (unnamed, from an older bridge): an update.
   world.cluster["metadata"]["annotations"][kOperationStartedAnnotation] =
-      "2027-01-16T10:00:00Z";
+      "2027-01-16T10:00:00.250000Z";
+  CHECK(infer() == v1::UPDATE_IN_PROGRESS);
+  // The verb named: whatever the times, even within the Cluster's first
+  // second.
+  world.cluster["metadata"]["annotations"] = {
+      {kOperationStartedAnnotation, "2027-01-15T08:00:00.900000Z"},
+      {kOperationAnnotation, "CreateCluster"}};
+  CHECK(infer() == v1::CREATE_IN_PROGRESS);
+  world.cluster["metadata"]["annotations"][kOperationAnnotation] =
+      "ResizeCluster";
   CHECK(infer() == v1::UPDATE_IN_PROGRESS);
   world.cluster["metadata"]["deletionTimestamp"] = "2027-01-17T10:00:00Z";
   CHECK(infer() == v1::DELETE_IN_PROGRESS);
