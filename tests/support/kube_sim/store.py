@@ -22,6 +22,9 @@ DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
 LABEL_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
 CLUSTER_NAME_LABEL = "cluster.x-k8s.io/cluster-name"
+# Paginated lists served at once (the oldest is forgotten: its continue
+# token then gets 410, as after etcd compaction).
+MAX_LIST_SNAPSHOTS = 64
 AUTOSCALER_MIN_SIZE = \
     "cluster.x-k8s.io/cluster-api-autoscaler-node-group-min-size"
 AUTOSCALER_MAX_SIZE = \
@@ -300,6 +303,7 @@ class Store:
         self.retention = event_retention
         self.created = {}          # key -> time.monotonic() of creation
         self.listeners = []        # callables(type, resource, object)
+        self.snapshots = {}        # paginated lists being served: id -> items
 
     # -- helpers
     @staticmethod
@@ -320,10 +324,12 @@ class Store:
             listener(kind, resource, obj)
 
     def compact(self):
-        """Forget all events (a watch from an older revision gets 410)."""
+        """Forget all events (a watch from an older revision, or the rest of
+        a paginated list, gets 410)."""
         with self.lock:
             self.events = []
             self.oldest_revision = self.revision + 1
+            self.snapshots.clear()
 
     def _check_namespace(self, resource, namespace):
         if not resource.namespaced:
@@ -459,21 +465,30 @@ class Store:
 
     def list(self, resource, namespace, label_selector="", field_selector="",
              limit=0, continue_token=""):
-        labels_ok = parse_label_selector(label_selector)
-        fields_ok = parse_field_selector(field_selector)
-        start_after = None
+        """A list, paginated as the API server does it: every page of one
+        list is the same snapshot, taken when its first page was served,
+        and carries that snapshot's resourceVersion (a client that lists
+        page by page and then watches from that version misses nothing
+        written meanwhile). A continue token whose snapshot is gone (too
+        old, or compacted) is 410 Expired."""
         if continue_token:
             try:
                 token = json.loads(base64.b64decode(continue_token))
-                start_after = tuple(token["after"])
-                if token["rv"] < self.oldest_revision:
+                rv, snapshot_id, offset = (int(token["rv"]), token["id"],
+                                           int(token["offset"]))
+            except Exception:
+                raise ApiError(400, "BadRequest", "continue key is not valid")
+            with self.lock:
+                snapshot = self.snapshots.get(snapshot_id)
+                if snapshot is None or rv < self.oldest_revision:
+                    self.snapshots.pop(snapshot_id, None)
                     raise ApiError(410, "Expired",
                                    "The provided continue parameter is too "
                                    "old to display a consistent list result")
-            except ApiError:
-                raise
-            except Exception:
-                raise ApiError(400, "BadRequest", "continue key is not valid")
+                return self._page(resource, snapshot_id, snapshot, rv,
+                                  offset, limit)
+        labels_ok = parse_label_selector(label_selector)
+        fields_ok = parse_field_selector(field_selector)
         with self.lock:
             matched = []
             for key in sorted(k for k in self.objects
@@ -482,29 +497,35 @@ class Store:
                 g, plural, ns, name = key
                 if namespace and ns != namespace:
                     continue
-                if start_after is not None and (ns, name) <= start_after:
-                    continue
                 obj = self.objects[key]
                 if not labels_ok(obj["metadata"].get("labels") or {}):
                     continue
                 if not fields_ok(obj):
                     continue
-                matched.append(key)
-            page = matched[:limit] if limit else matched
-            result = {"kind": resource.kind + "List",
-                      "apiVersion": resources.api_version(resource),
-                      "metadata": {"resourceVersion": str(self.revision)},
-                      "items": [copy.deepcopy(self.objects[k])
-                                for k in page]}
+                matched.append(copy.deepcopy(obj))
+            snapshot_id = uuid.uuid4().hex
             if limit and len(matched) > limit:
-                last = result["items"][-1]["metadata"]
-                result["metadata"]["continue"] = base64.b64encode(json.dumps(
-                    {"rv": self.revision,
-                     "after": [last.get("namespace", ""), last["name"]]}
-                ).encode()).decode()
-                result["metadata"]["remainingItemCount"] = \
-                    len(matched) - limit
-            return result
+                self.snapshots[snapshot_id] = matched
+                while len(self.snapshots) > MAX_LIST_SNAPSHOTS:
+                    del self.snapshots[next(iter(self.snapshots))]
+            return self._page(resource, snapshot_id, matched, self.revision,
+                              0, limit)
+
+    def _page(self, resource, snapshot_id, items, rv, offset, limit):
+        """One page of a list snapshot (lock held)."""
+        end = offset + limit if limit else len(items)
+        result = {"kind": resource.kind + "List",
+                  "apiVersion": resources.api_version(resource),
+                  "metadata": {"resourceVersion": str(rv)},
+                  "items": items[offset:end]}
+        if end < len(items):
+            result["metadata"]["continue"] = base64.b64encode(json.dumps(
+                {"rv": rv, "id": snapshot_id, "offset": end}
+            ).encode()).decode()
+            result["metadata"]["remainingItemCount"] = len(items) - end
+        else:
+            self.snapshots.pop(snapshot_id, None)
+        return result
 
     # -- writes
     def create(self, resource, namespace, obj):

@@ -144,6 +144,39 @@ class SimulatorTest(unittest.TestCase):
                 break
         self.assertEqual(len(names), 5)
 
+    def test_pages_of_one_list_are_one_snapshot(self):
+        # As the API server serves them: every page at the first page's
+        # resourceVersion, so listing page by page and then watching from
+        # that version misses nothing written in between.
+        base = SECRETS + "?labelSelector=snap&limit=2"
+        for i in range(4):
+            self.call("POST", SECRETS, {"metadata": {
+                "name": "snap-%d" % i, "labels": {"snap": "x"}}})
+        code, first = self.call("GET", base)
+        rv = first["metadata"]["resourceVersion"]
+        # Written between the pages, sorting before the next page's start.
+        self.call("POST", SECRETS, {"metadata": {
+            "name": "snap-0a", "labels": {"snap": "x"}}})
+        code, second = self.call("GET", base + "&continue=" +
+                                 first["metadata"]["continue"])
+        self.assertEqual(second["metadata"]["resourceVersion"], rv)
+        names = [i["metadata"]["name"]
+                 for i in first["items"] + second["items"]]
+        self.assertEqual(names, ["snap-0", "snap-1", "snap-2", "snap-3"])
+        code, stream = self.call(
+            "GET", SECRETS + "?watch=1&labelSelector=snap&timeoutSeconds=1&"
+            "resourceVersion=" + rv, raw=True)
+        added = [json.loads(line)["object"]["metadata"]["name"]
+                 for line in stream.splitlines() if line
+                 if json.loads(line)["type"] == "ADDED"]
+        self.assertEqual(added, ["snap-0a"])
+        # A continue token outlives neither its snapshot nor compaction.
+        code, first = self.call("GET", base)
+        self.sim.store.compact()
+        code, body = self.call("GET", base + "&continue=" +
+                               first["metadata"]["continue"])
+        self.assertEqual((code, body["reason"]), (410, "Expired"))
+
     def test_server_side_apply(self):
         path = SECRETS + "/applied?fieldManager=one"
         doc = {"apiVersion": "v1", "kind": "Secret",
