@@ -50,7 +50,8 @@ void PrintText(const v1::DiffClusterResponse& r) {
       std::cout << "  " << mark << " " << o.action() << " " << o.kind() << " "
                 << o.name();
       if (o.changed_count() > 0) {
-        std::cout << " (" << o.changed_count() << " fields:";
+        std::cout << " (" << o.changed_count()
+                  << (o.changed_count() == 1 ? " field:" : " fields:");
         for (const std::string& path : o.changed_paths()) {
           std::cout << " " << path;
         }
@@ -63,7 +64,7 @@ void PrintText(const v1::DiffClusterResponse& r) {
   if (!r.refusal().empty()) {
     std::cout << "the next verb would be refused: " << r.refusal() << "\n";
   }
-  if (!r.changed()) std::cout << "no changes\n";
+  if (!r.changed() && r.refusal().empty()) std::cout << "no changes\n";
 }
 
 }  // namespace
