@@ -165,7 +165,7 @@ ValuesRenderer::ValuesRenderer(RenderOptions options)
 
 absl::StatusOr<ChartVersion> ValuesRenderer::ResolveChartVersion(
     const ClusterSpec& spec, const std::string& requested,
-    std::vector<RenderWarning>* warnings) const {
+    std::vector<RenderWarning>* warnings, const std::string& deployed) const {
   std::string text = requested;
   std::string field = "chart_version";
   if (text.empty()) {
@@ -173,6 +173,22 @@ absl::StatusOr<ChartVersion> ValuesRenderer::ResolveChartVersion(
     if (it != spec.template_().labels().end() && !it->second.empty()) {
       text = it->second;
       field = "labels.capi_helm_chart_version (template label)";
+    }
+  }
+  if (text.empty() && !deployed.empty()) {
+    absl::StatusOr<ChartVersion> kept = ChartVersion::Parse(deployed);
+    if (kept.ok() && *kept >= ChartVersion::Of(kOldestSupportedChart)) {
+      if (deployed != options_.default_chart_version && warnings != nullptr) {
+        warnings->push_back(RenderWarning{
+            "labels.capi_helm_chart_version",
+            absl::StrCat("unset: kept the deployed chart version ", deployed,
+                         " (the bridge's default is ",
+                         options_.default_chart_version,
+                         "); name a version in the template to move the "
+                         "cluster")});
+      }
+      text = deployed;
+      field = "the deployed release's chart version";
     }
   }
   if (text.empty()) {

@@ -49,12 +49,16 @@ class ValuesRenderer {
   explicit ValuesRenderer(RenderOptions options);
 
   // The chart version a spec renders for: `requested` when non-empty, else
-  // the template label capi_helm_chart_version, else the site default.
-  // Versions older than kOldestSupportedChart are refused; versions newer
-  // than kNewestKnownChart render with the newest rules and a warning.
+  // the template label capi_helm_chart_version, else `deployed` (the
+  // chart version of the cluster's deployed release, "" when none) when it
+  // is one the bridge supports (with a warning when it is not the site
+  // default), else the site default. Versions older than
+  // kOldestSupportedChart are refused; versions newer than
+  // kNewestKnownChart render with the newest rules and a warning.
   absl::StatusOr<ChartVersion> ResolveChartVersion(
       const ClusterSpec& spec, const std::string& requested,
-      std::vector<RenderWarning>* warnings) const;
+      std::vector<RenderWarning>* warnings,
+      const std::string& deployed = "") const;
 
   // Renders the values for `spec` under `release_name` (the spec's
   // stack_id, or a freshly generated name for a new cluster).

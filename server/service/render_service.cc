@@ -2,7 +2,6 @@
 
 #include <random>
 
-#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "server/render/naming.h"
 #include "server/render/yaml_writer.h"
@@ -52,28 +51,8 @@ absl::StatusOr<render::RenderResult> RenderService::RenderRelease(
     const v1::ClusterSpec& spec, const std::string& release,
     const std::string& deployed_chart_version) const {
   std::vector<render::RenderWarning> warnings;
-  std::string requested;
-  auto label = spec.template_().labels().find("capi_helm_chart_version");
-  const bool named =
-      label != spec.template_().labels().end() && !label->second.empty();
-  if (!named && !deployed_chart_version.empty()) {
-    auto deployed = render::ChartVersion::Parse(deployed_chart_version);
-    if (deployed.ok() &&
-        *deployed >= render::ChartVersion::Of(render::kOldestSupportedChart)) {
-      requested = deployed_chart_version;
-      if (deployed_chart_version != renderer_.options().default_chart_version) {
-        warnings.push_back(render::RenderWarning{
-            "labels.capi_helm_chart_version",
-            absl::StrCat("unset: kept the deployed chart version ",
-                         deployed_chart_version, " (the bridge's default is ",
-                         renderer_.options().default_chart_version,
-                         "); name a version in the template to move the "
-                         "cluster")});
-      }
-    }
-  }
-  absl::StatusOr<render::ChartVersion> chart =
-      renderer_.ResolveChartVersion(spec, requested, &warnings);
+  absl::StatusOr<render::ChartVersion> chart = renderer_.ResolveChartVersion(
+      spec, "", &warnings, deployed_chart_version);
   if (!chart.ok()) return chart.status();
   absl::StatusOr<render::RenderResult> result =
       renderer_.Render(spec, *chart, release);

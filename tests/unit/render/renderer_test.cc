@@ -240,6 +240,35 @@ TEST_CASE("chart version: request, template label, site default",
   CHECK(warnings[0].message.find("newer than the newest") != std::string::npos);
 }
 
+TEST_CASE("chart version: a deployed release's, below the template label",
+          "[renderer]") {
+  render::RenderOptions options;
+  options.default_chart_version = "0.27.0";
+  render::ValuesRenderer renderer(options);
+  ClusterSpec spec = StandardSpec();
+  spec.mutable_template_()->mutable_labels()->erase("capi_helm_chart_version");
+  std::vector<render::RenderWarning> warnings;
+  // Kept, and said so, when the template names no version.
+  CHECK(
+      renderer.ResolveChartVersion(spec, "", &warnings, "0.24.0")->ToString() ==
+      "0.24.0");
+  REQUIRE(warnings.size() == 1);
+  CHECK(warnings[0].message.find("kept the deployed chart version 0.24.0") !=
+        std::string::npos);
+  // Unsupported or unreadable deployed versions fall back to the default.
+  CHECK(
+      renderer.ResolveChartVersion(spec, "", &warnings, "0.9.0")->ToString() ==
+      "0.27.0");
+  CHECK(renderer.ResolveChartVersion(spec, "", &warnings, "main")->ToString() ==
+        "0.27.0");
+  // The template's label wins.
+  (*spec.mutable_template_()->mutable_labels())["capi_helm_chart_version"] =
+      "0.26.0";
+  CHECK(
+      renderer.ResolveChartVersion(spec, "", &warnings, "0.24.0")->ToString() ==
+      "0.26.0");
+}
+
 TEST_CASE("a stack_id helm would refuse is rejected", "[renderer]") {
   ClusterSpec spec = StandardSpec();
   spec.mutable_cluster()->set_stack_id("Bad_Release");
