@@ -33,6 +33,18 @@ class LifecycleTest(unittest.TestCase):
         return self.env.stub.CreateCluster(driver_pb2.CreateClusterRequest(
             spec=spec, credential=credential(number)), timeout=120)
 
+    def assert_refused_untouched(self, call, release, ns, *words):
+        """`call` is refused FAILED_PRECONDITION naming each of `words`,
+        and no helm revision is added."""
+        revision = self.env.helm_revision(release, ns)
+        with self.assertRaises(grpc.RpcError) as refused:
+            call()
+        self.assertEqual(refused.exception.code(),
+                         grpc.StatusCode.FAILED_PRECONDITION)
+        for word in words:
+            self.assertIn(word, refused.exception.details())
+        self.assertEqual(self.env.helm_revision(release, ns), revision)
+
     def test_full_lifecycle(self):
         env = self.env
         spec = example_spec(**{"cluster.uuid": "11111111-aaaa-4bbb-8ccc-"
@@ -99,39 +111,25 @@ class LifecycleTest(unittest.TestCase):
         del spec.node_groups[2]
 
         # Upgrades: a downgrade and a two-minor jump are refused untouched.
-        revision = env.helm_revision(release, ns)
+        upgrade = (lambda: env.stub.UpgradeCluster(
+            driver_pb2.UpgradeClusterRequest(spec=spec), timeout=60))
         for version, words in (("v1.33.9", "downgrade"),
                                ("v1.36.0", "skips a minor")):
             spec.facts.image.kube_version = version
-            with self.assertRaises(grpc.RpcError) as refused:
-                env.stub.UpgradeCluster(driver_pb2.UpgradeClusterRequest(
-                    spec=spec), timeout=60)
-            self.assertEqual(refused.exception.code(),
-                             grpc.StatusCode.FAILED_PRECONDITION)
-            self.assertIn(words, refused.exception.details())
-            self.assertEqual(env.helm_revision(release, ns), revision)
+            self.assert_refused_untouched(upgrade, release, ns, words)
         # A template whose pod network differs cannot be applied to the
         # running cluster (immutable after create, docs/labels.md).
         spec.facts.image.kube_version = "v1.35.1"
         spec.template.labels["calico_ipv4pool"] = "10.200.0.0/16"
-        with self.assertRaises(grpc.RpcError) as refused:
-            env.stub.UpgradeCluster(driver_pb2.UpgradeClusterRequest(
-                spec=spec), timeout=60)
-        self.assertEqual(refused.exception.code(),
-                         grpc.StatusCode.FAILED_PRECONDITION)
-        self.assertIn("calico_ipv4pool", refused.exception.details())
-        self.assertIn("10.200.0.0/16", refused.exception.details())
-        self.assertEqual(env.helm_revision(release, ns), revision)
+        self.assert_refused_untouched(upgrade, release, ns,
+                                      "calico_ipv4pool", "10.200.0.0/16")
         del spec.template.labels["calico_ipv4pool"]
         # Nor an older chart than the deployed one.
         spec.template.labels["capi_helm_chart_version"] = "0.23.0"
-        with self.assertRaises(grpc.RpcError) as refused:
-            env.stub.UpdateCluster(driver_pb2.UpdateClusterRequest(
-                spec=spec), timeout=60)
-        self.assertEqual(refused.exception.code(),
-                         grpc.StatusCode.FAILED_PRECONDITION)
-        self.assertIn("never downgraded", refused.exception.details())
-        self.assertEqual(env.helm_revision(release, ns), revision)
+        self.assert_refused_untouched(
+            lambda: env.stub.UpdateCluster(driver_pb2.UpdateClusterRequest(
+                spec=spec), timeout=60),
+            release, ns, "never downgraded")
         del spec.template.labels["capi_helm_chart_version"]
         env.stub.UpgradeCluster(driver_pb2.UpgradeClusterRequest(spec=spec),
                                 timeout=60)

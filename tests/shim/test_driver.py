@@ -41,6 +41,11 @@ class ShimTestCase(unittest.TestCase):
         return magnum_driver.Driver.get_driver_for_cluster(
             self.magnum.context, cluster)
 
+    def override(self, name, value, group="capi_bridge"):
+        """Sets a magnum.conf option for this test only."""
+        magnum_env.CONF.set_override(name, value, group=group)
+        self.addCleanup(magnum_env.CONF.clear_override, name, group=group)
+
 
 class RegistrationTest(ShimTestCase):
 
@@ -55,12 +60,9 @@ class RegistrationTest(ShimTestCase):
         self.assertIs(shim_driver.Driver, entry["class"])
 
     def test_disabled_drivers_removes_it(self):
-        magnum_env.CONF.set_override(
-            "disabled_drivers",
-            magnum_env.CONF.drivers.disabled_drivers + ["k8s_capi_bridge_v1"],
-            group="drivers")
-        self.addCleanup(magnum_env.CONF.clear_override, "disabled_drivers",
-                        group="drivers")
+        self.override("disabled_drivers",
+                      magnum_env.CONF.drivers.disabled_drivers +
+                      ["k8s_capi_bridge_v1"], group="drivers")
         magnum_driver.Driver.definitions = None
         with self.assertRaises(exception.ClusterTypeNotSupported):
             magnum_driver.Driver.get_driver("vm", "ubuntu", "kubernetes")
@@ -322,9 +324,7 @@ class ErrorTest(ShimTestCase):
 
     def test_unreachable_bridge(self):
         magnum_env.configure_bridge("127.0.0.1:1")
-        magnum_env.CONF.set_override("call_timeout", 2, group="capi_bridge")
-        self.addCleanup(magnum_env.CONF.clear_override, "call_timeout",
-                        group="capi_bridge")
+        self.override("call_timeout", 2)
         cluster = self.magnum.create_cluster(self.template)
         self.assertEqual("CREATE_FAILED", cluster.status)
         self.assertRegex(cluster.status_reason,
@@ -333,9 +333,7 @@ class ErrorTest(ShimTestCase):
                          r"127\.0\.0\.1:1 within 2 s)")
 
     def test_deadline(self):
-        magnum_env.CONF.set_override("call_timeout", 1, group="capi_bridge")
-        self.addCleanup(magnum_env.CONF.clear_override, "call_timeout",
-                        group="capi_bridge")
+        self.override("call_timeout", 1)
         self.bridge.delay["CreateCluster"] = 2.5
         cluster = self.magnum.create_cluster(self.template)
         self.assertEqual("CREATE_FAILED", cluster.status)
@@ -393,22 +391,14 @@ class ErrorTest(ShimTestCase):
         self.assertNotIn("CreateCluster", self.bridge.verbs())
 
     def test_a_configured_default_volume_type_is_sent_as_configured(self):
-        magnum_env.CONF.set_override("csi_cinder_default_volume_type",
-                                     "standard", group="capi_bridge")
-        self.addCleanup(magnum_env.CONF.clear_override,
-                        "csi_cinder_default_volume_type",
-                        group="capi_bridge")
+        self.override("csi_cinder_default_volume_type", "standard")
         self.magnum.create_cluster(self.template)
         facts = self.bridge.last("CreateCluster").spec.facts
         self.assertEqual("standard", facts.default_volume_type)
         self.assertTrue(facts.default_volume_type_configured)
 
     def test_missing_default_volume_type_is_named(self):
-        magnum_env.CONF.set_override("csi_cinder_default_volume_type",
-                                     "gold", group="capi_bridge")
-        self.addCleanup(magnum_env.CONF.clear_override,
-                        "csi_cinder_default_volume_type",
-                        group="capi_bridge")
+        self.override("csi_cinder_default_volume_type", "gold")
         cluster = self.magnum.create_cluster(self.template)
         self.assertEqual(
             "[capi_bridge] csi_cinder_default_volume_type 'gold' is not a "
