@@ -119,7 +119,11 @@ absl::StatusOr<ReleaseRecord> DecodeReleaseSecret(
     record.values = release.value("config", nlohmann::json::object());
     if (record.values.is_null()) record.values = nlohmann::json::object();
     record.description = release.value("/info/description"_json_pointer, "");
-    record.manifest = release.value("manifest", "");
+    // Moved, not copied: every verb reads the whole history, and each
+    // revision's manifest holds the rendered chart.
+    if (auto m = release.find("manifest"); m != release.end()) {
+      record.manifest = std::move(m->get_ref<std::string&>());  // or throws
+    }
     record.updated = UpdatedAt(secret, release, record.status);
   } catch (const nlohmann::json::exception&) {
     return absl::DataLossError(
