@@ -102,6 +102,36 @@ class InstallTest(unittest.TestCase):
             self.assertEqual(0, helped.returncode, helped.stderr)
             self.assertIn("CLUSTER", helped.stdout)
 
+    def test_pip_install_leaves_the_checkout_clean(self):
+        # `pip install ./driver_shim` builds in the source tree: what it
+        # writes there is ignored by the project's .gitignore.
+        with tempfile.TemporaryDirectory(prefix="shim-tree-") as tmp:
+            tree = os.path.join(tmp, "checkout")
+            os.mkdir(tree)
+            shutil.copy(os.path.join(magnum_env.ROOT, ".gitignore"), tree)
+            shutil.copytree(SHIM, os.path.join(tree, "driver_shim"),
+                            ignore=shutil.ignore_patterns(
+                                "__pycache__", "*.egg-info", "build"))
+            git = ["git", "-C", tree, "-c", "user.name=t",
+                   "-c", "user.email=t@example.invalid"]
+            for args in (["init", "-q"], ["add", "-A"],
+                         ["commit", "-q", "-m", "tree"]):
+                subprocess.run(git + args, check=True, capture_output=True)
+            out = subprocess.run(
+                ["/usr/bin/python3", "-m", "pip", "install", "--no-index",
+                 "--no-deps", "--no-build-isolation", "--target",
+                 os.path.join(tmp, "site"), "./driver_shim"],
+                cwd=tree, capture_output=True, text=True, timeout=300)
+            self.assertEqual(0, out.returncode, out.stderr[-3000:])
+            written = [n for n in os.listdir(os.path.join(tree, "driver_shim"))
+                       if n == "build" or n.endswith(".egg-info")]
+            self.assertTrue(written, "pip wrote nothing in the tree: the "
+                            "test no longer shows what it is for")
+            status = subprocess.run(git + ["status", "--porcelain"],
+                                    check=True, capture_output=True,
+                                    text=True).stdout
+            self.assertEqual("", status)
+
     def test_selected_without_trusts_or_eventlet(self):
         # Magnum master has neither: our entry point must import without
         # them, or driver lookup fails for every driver of the process.
