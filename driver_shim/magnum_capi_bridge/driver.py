@@ -26,6 +26,7 @@ from magnum.drivers.common import driver
 from magnum.objects import fields
 from oslo_log import log as logging
 
+from magnum_capi_bridge import ca_rotation
 from magnum_capi_bridge import client
 from magnum_capi_bridge import conf
 from magnum_capi_bridge import credentials
@@ -395,6 +396,10 @@ class Driver(driver.Driver):
             cluster.status = Status.UPDATE_COMPLETE
         cluster.status_reason = problem or None
         cluster.save()
+
+    def rotate_ca_certificate(self, context, cluster):
+        # Refused, with everything Magnum did before calling us undone.
+        ca_rotation.refuse(context, cluster)
 
     # ---- checks Magnum's API asks for --------------------------------------
 
