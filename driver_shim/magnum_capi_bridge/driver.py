@@ -34,6 +34,7 @@ from magnum_capi_bridge import monitor
 from magnum_capi_bridge import facts as facts_resolver
 from magnum_capi_bridge import spec as spec_builder
 from magnum_capi_bridge import status as status_mapping
+from magnum_capi_bridge import sync_guard
 from magnum_capi_bridge.pb import driver_pb2
 
 CONF = magnum.conf.CONF
@@ -273,6 +274,26 @@ class Driver(driver.Driver):
                           self._opts.status_timeout)
 
     def update_cluster_status(self, context, cluster, use_admin_ctx=False):
+        with sync_guard.claim(cluster.uuid) as mine:
+            if not mine:
+                # Magnum started this period's job while the previous one
+                # (e.g. a clean-up after delete) still runs: that one
+                # finishes the cluster; this one leaves it as it is.
+                LOG.debug("Cluster %s: a status sync is already running",
+                          cluster.uuid)
+                return
+            try:
+                self._sync_status(context, cluster)
+            except exception.ClusterNotFound:
+                # Deleted meanwhile (by another conductor's sync): nothing
+                # is left to update, and Magnum must not delete it again.
+                LOG.info("Cluster %s is gone; status sync ends",
+                         cluster.uuid)
+                cluster.obj_reset_changes()
+                cluster.status = Status.DELETE_IN_PROGRESS
+                cluster.obj_reset_changes(["status"])
+
+    def _sync_status(self, context, cluster):
         if not cluster.stack_id:
             # Nothing was ever applied (the create failed before naming a
             # release): a delete has nothing to wait for in the management
@@ -299,7 +320,10 @@ class Driver(driver.Driver):
         nothing is left does Magnum see DELETE_COMPLETE (and drop its rows);
         otherwise the cluster stays DELETE_IN_PROGRESS, the reason names
         what is left, and the next status sync tries again. Nothing leaks
-        silently."""
+        silently. Raises ClusterNotFound when another conductor finished
+        the cluster first."""
+        from magnum import objects
+        objects.Cluster.get_by_uuid(context, cluster.uuid)
         problems = self._clean_up_after_delete(context, cluster)
         if problems:
             reply.status = driver_pb2.DELETE_IN_PROGRESS
