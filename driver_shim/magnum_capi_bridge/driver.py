@@ -241,6 +241,9 @@ class Driver(driver.Driver):
     # ---- node-group verbs ------------------------------------------------
 
     def _node_group_verb(self, verb, context, cluster, nodegroup, state):
+        # Magnum marked the cluster UPDATE_IN_PROGRESS before calling us;
+        # the group is marked first, so a status sync from now on waits
+        # for the group's own operation.
         nodegroup.status = state
         nodegroup.save()
         nodegroups = [ng for ng in cluster.nodegroups
@@ -248,8 +251,14 @@ class Driver(driver.Driver):
         request = driver_pb2.NodeGroupRequest(
             spec=self._spec(context, cluster, nodegroups=nodegroups),
             node_group=nodegroup.name)
-        self._record_release(cluster, self._call(
-            context, verb, request, self._opts.call_timeout))
+        reply = self._call(context, verb, request, self._opts.call_timeout)
+        # A status sync that ran between Magnum's marking and the group's
+        # (it saw nothing to wait for) may have completed the cluster:
+        # the verb is now applied, so the cluster is in progress again and
+        # the next sync follows the group to its end.
+        cluster.status = Status.UPDATE_IN_PROGRESS
+        cluster.save()
+        self._record_release(cluster, reply)
 
     def create_nodegroup(self, context, cluster, nodegroup):
         self._node_group_verb("CreateNodeGroup", context, cluster, nodegroup,
@@ -310,9 +319,27 @@ class Driver(driver.Driver):
                 Status.DELETE_COMPLETE):
             self._finish_delete(context, cluster, reply)
         else:
+            self._hold_for_marked_groups(context, cluster, reply)
             status_mapping.apply_cluster(cluster, reply)
         if cluster.obj_what_changed():
             cluster.save()
+
+    @staticmethod
+    def _hold_for_marked_groups(context, cluster, reply):
+        """Never completes a cluster under a node group in progress: a verb
+        may have marked a group after this sync read the groups (the reply
+        then speaks of the state before that verb). Costs one read, and
+        only when the reply would complete the cluster."""
+        wanted = status_mapping.status_name(reply.status) or ""
+        if not (wanted.endswith("_COMPLETE") and
+                cluster.status.endswith("_IN_PROGRESS")):
+            return
+        from magnum import objects
+        busy = status_mapping.groups_in_progress(
+            objects.NodeGroup.list(context, cluster.uuid))
+        if busy:
+            reply.status = driver_pb2.Status.Value(cluster.status)
+            reply.status_reason = "waiting for " + "; ".join(busy)
 
     def _finish_delete(self, context, cluster, reply):
         """`reply` says the management cluster's objects are gone: deletes

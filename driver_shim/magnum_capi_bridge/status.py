@@ -59,6 +59,13 @@ def apply_node_groups(cluster, nodegroups, reply):
             ng.save()
 
 
+def groups_in_progress(nodegroups):
+    """"<name> (<status>)" of each group whose own operation runs."""
+    return ["node group %s (%s)" % (ng.name, ng.status)
+            for ng in nodegroups
+            if (ng.status or "").endswith("_IN_PROGRESS")]
+
+
 def apply_cluster(cluster, reply):
     """Copies status, reason, API address and version; True if changed."""
     wanted = status_name(reply.status)

@@ -32,8 +32,3 @@ def claim(uuid):
             with _LOCK:
                 _BUSY.discard(uuid)
 
-
-def busy(uuid):
-    """True while a sync of `uuid` runs in this process."""
-    with _LOCK:
-        return uuid in _BUSY
