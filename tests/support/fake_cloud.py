@@ -3,7 +3,7 @@ client libraries (keystoneauth, python-*client, openstacksdk).
 
 It serves what the Magnum driver needs, with the paths, bodies and status
 codes of the real APIs: Keystone v3 (tokens with a service catalog,
-application credentials), Glance v2 (images with custom properties, the
+application credentials, regions), Glance v2 (images with custom properties, the
 image schema), Nova v2.1 (flavors, os-server-groups), Cinder v3 (volume
 types, types/default), Neutron v2.0 (networks, subnets), and each service's
 version document. State lives in `FakeCloud`; tests read and change it.
@@ -156,6 +156,11 @@ def _server_group(group):
             "user_id": USER, "rules": {}}
 
 
+def _region():
+    return {"id": REGION, "description": "", "parent_region_id": None,
+            "links": {"self": "/v3/regions/" + REGION}}
+
+
 def _app_cred(cred, with_secret=False):
     out = {k: v for k, v in cred.items() if k != "secret"}
     if with_secret:
@@ -262,6 +267,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             user, project = cloud.tokens[subject]
             return self._send(200, self._token_body(user, project, ["token"]),
                               {"X-Subject-Token": subject})
+        if path == "/v3/regions" and method == "GET":
+            return self._send(200, {"regions": [_region()], "links": {
+                "self": cloud.auth_url + "/regions", "next": None,
+                "previous": None}})
+        if path == "/v3/regions/" + REGION and method == "GET":
+            return self._send(200, {"region": _region()})
         parts = path.split("/")  # ['', 'v3', 'users', U, 'application_...']
         if len(parts) >= 5 and parts[2] == "users" and \
                 parts[4] == "application_credentials":
