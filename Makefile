@@ -24,6 +24,16 @@ APT_PACKAGES := cmake g++ make pkg-config ca-certificates unzip openssl \
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
+# Toolchains the tests need beyond Debian's packages (a real kube-apiserver,
+# one virtualenv per Magnum release) are built once per machine and kept
+# here, outside build/, keyed by what pins them. Each fragment below adds its
+# targets to TEST_PREREQS and its paths to CMAKE_EXTRA_ARGS.
+CACHE_ROOT ?= $(HOME)/.cache/magnum-capi-bridge
+TEST_PREREQS :=
+CMAKE_EXTRA_ARGS :=
+-include tests/support/kube_real/tools.mk
+-include tests/support/magnum_releases/venvs.mk
+
 .PHONY: all deps helm build test demo bench bench-create bench-status bench-conductor \
   stubs docs shim-wheel fuzz format clean
 
@@ -54,10 +64,11 @@ $(HELM): | deps
 	@$(HELM) version --short
 
 build: deps helm
-	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release -DHELM_BINARY=$(HELM) >/dev/null
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release -DHELM_BINARY=$(HELM) \
+	  $(CMAKE_EXTRA_ARGS) >/dev/null
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
-test: build
+test: build $(TEST_PREREQS)
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
 
 demo: build
