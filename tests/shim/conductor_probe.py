@@ -305,18 +305,25 @@ def main():
         magnum_env.configure_bridge(args.silent)
         magnum_env.CONF.set_override("status_timeout", 2, group="capi_bridge")
         durations = []
+        waiting = {"now": 0, "most": 0}
 
         def timed(c):
+            cluster = m.reload(c)
             start = time.monotonic()
+            # How many syncs wait on the silent bridge at once: all of them
+            # when no call holds the hub (or a thread) while it waits.
+            waiting["now"] += 1
+            waiting["most"] = max(waiting["most"], waiting["now"])
             try:
-                periodic.ClusterUpdateJob(m.context, m.reload(c)) \
-                    .update_status()
+                periodic.ClusterUpdateJob(m.context, cluster).update_status()
             finally:
+                waiting["now"] -= 1
                 durations.append(time.monotonic() - start)
 
         outcomes = run_all([(lambda c=c: timed(c)) for c in created])
         result["silent_outcomes"] = count(o.split(" within")[0]
                                           for o in outcomes)
+        result["silent_most_waiting"] = waiting["most"]
         result["silent_max_seconds"] = max(durations)
         result["silent_hub_blocked_max"] = blocked()
     ticker.running = False

@@ -5,9 +5,10 @@ the management-cluster simulator.
 Each case runs `conductor_probe` in a child process, as magnum-conductor
 runs: monkey-patched by eventlet with its default thread pool (20) or a
 pool of 1, or unpatched with real threads (Magnum master). Every cluster
-must reach its status within a bound, the conductor's hub must keep
-running (a green ticker), and calls to a bridge that never answers must
-end at their deadline.
+must reach its status, and calls to a bridge that never answers must all
+wait at once (none holds the hub or a thread while it waits) and end at
+their deadline. Nothing here is timed: how long the hub is blocked and how
+long a tick takes are figures of `make bench` (tests/bench/conductor_bench).
 """
 
 import json
@@ -22,13 +23,6 @@ from tests.shim import magnum_env
 from tests.integration import harness
 
 CLUSTERS = 50
-# Seconds for all 50 clusters to reach their status once the bridge
-# reports them complete (a tick every 0.2 s; ~2 s seen on 2 cores).
-SYNC_BOUND = 30.0
-# Seconds the hub may be stopped at once by the shim's work while status
-# syncs run (~0.1 s seen; a call held in the hub would stop it for the
-# call's whole duration).
-HUB_BOUND = 0.5
 
 
 class ConductorTest(unittest.TestCase):
@@ -71,33 +65,30 @@ class ConductorTest(unittest.TestCase):
                          r["create_statuses"], r)
         self.assertEqual({"CREATE_COMPLETE": CLUSTERS}, r["sync_statuses"],
                          r)
-        self.assertLess(r["sync_seconds"], SYNC_BOUND, r)
 
     def assert_deadlines_kept(self, r):
-        # Every status call to the silent bridge ends with its 2 s
-        # deadline, none hangs, all at once.
+        # Every status call to the silent bridge ends with its deadline's
+        # error, none hangs; all of them waited at once, so no call held
+        # the hub (or a thread) while it waited.
         self.assertEqual(
             {"BridgeError: capi-bridge GetClusterStatus: no answer from %s"
              % self.silent_address: CLUSTERS}, r["silent_outcomes"], r)
-        self.assertLess(r["silent_max_seconds"], 2 + 5, r)
+        self.assertEqual(CLUSTERS, r["silent_most_waiting"], r)
 
     def test_periodic_sync_and_concurrent_verbs_default_pool(self):
         r = self.probe("eventlet", "--mixed")
         self.assertTrue(r["eventlet_active"])
         self.assert_clusters_complete(r)
-        self.assertLess(r["sync_hub_blocked_max"], HUB_BOUND, r)
         # Resizes, status syncs and creates on different clusters at once.
         self.assertEqual({"ok": CLUSTERS + 5}, r["mixed_outcomes"], r)
         self.assertEqual({"UPDATE_COMPLETE": CLUSTERS // 2,
                           "CREATE_COMPLETE": 5}, r["mixed_statuses"], r)
         self.assertEqual({"2": CLUSTERS // 2}, r["mixed_resized_workers"])
         self.assert_deadlines_kept(r)
-        self.assertLess(r["silent_hub_blocked_max"], HUB_BOUND, r)
 
     def test_periodic_sync_with_a_pool_of_one_thread(self):
         r = self.probe("eventlet", pool=1)
         self.assert_clusters_complete(r)
-        self.assertLess(r["sync_hub_blocked_max"], HUB_BOUND, r)
         self.assert_deadlines_kept(r)
 
     def test_real_threads_without_eventlet(self):
