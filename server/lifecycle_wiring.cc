@@ -99,6 +99,7 @@ absl::StatusOr<Lifecycle> BuildLifecycle(const config::BridgeConfig& config,
       service::SystemRandomBytes());
 
   const config::StatusConfig& st = config.status;
+  out.versions = std::make_unique<kube::ApiVersions>(out.kube.get());
   if (st.watch_cache) {
     out.store = std::make_unique<status::ObjectStore>();
     kube::WatchCacheOptions cache_options;
@@ -107,6 +108,7 @@ absl::StatusOr<Lifecycle> BuildLifecycle(const config::BridgeConfig& config,
     // Heard from often enough that a healthy cluster never looks stale.
     cache_options.heartbeat_interval =
         absl::Seconds(st.max_staleness_seconds) / 4;
+    cache_options.versions = out.versions.get();
     out.cache = std::make_unique<kube::WatchCache>(
         out.kube.get(), status::WatchedTypes(), out.store.get(), cache_options);
     out.cache->Start();
@@ -116,6 +118,7 @@ absl::StatusOr<Lifecycle> BuildLifecycle(const config::BridgeConfig& config,
   status_options.update_timeout = absl::Minutes(st.update_timeout_minutes);
   status_options.delete_timeout = absl::Minutes(st.delete_timeout_minutes);
   status_options.max_staleness = absl::Seconds(st.max_staleness_seconds);
+  status_options.versions = out.versions.get();
   out.status = std::make_unique<service::StatusService>(
       render, out.kube.get(), out.store.get(), out.cache.get(), out.times.get(),
       status_options);

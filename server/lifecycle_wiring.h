@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "server/config/bridge_config.h"
 #include "server/helm/helm_cli.h"
+#include "server/kube/api_versions.h"
 #include "server/kube/http_kube_client.h"
 #include "server/kube/watch_cache.h"
 #include "server/service/cluster_service.h"
@@ -20,6 +21,8 @@ namespace capi_bridge {
 
 struct Lifecycle {
   std::unique_ptr<kube::HttpKubeClient> kube;
+  // The versions CAPI kinds are read in (used by the cache and status).
+  std::unique_ptr<kube::ApiVersions> versions;
   std::unique_ptr<helm::HelmCli> helm;
   std::unique_ptr<service::OperationTimes> times;
   std::unique_ptr<service::ClusterService> clusters;

@@ -561,6 +561,12 @@ absl::StatusOr<json> HttpKubeClient::Get(const ResourceType& type,
   return SendJson(request);
 }
 
+absl::StatusOr<json> HttpKubeClient::GetApiGroup(const std::string& group) {
+  Request request;
+  request.path = absl::StrCat("/apis/", group);
+  return SendJson(request);
+}
+
 absl::StatusOr<json> HttpKubeClient::List(const ResourceType& type,
                                           const std::string& ns,
                                           const std::string& label_selector) {

@@ -77,6 +77,7 @@ class HttpKubeClient final : public KubeClient {
       const std::string& label_selector, const std::string& resource_version,
       absl::Duration timeout,
       const std::function<bool(const WatchEvent&)>& on_event) override;
+  absl::StatusOr<nlohmann::json> GetApiGroup(const std::string& group) override;
   void Shutdown() override { shutdown_.store(true); }
 
   const KubeClientStats& stats() const { return stats_; }

@@ -33,7 +33,9 @@ struct ResourceType {
   }
 };
 
-// The kinds the bridge reads and writes (reference driver versions).
+// The kinds the bridge reads and writes (reference driver versions). The
+// Cluster API kinds are v1beta1 here; status reads them in the version
+// ApiVersions (api_versions.h) resolves from these.
 namespace kinds {
 extern const ResourceType kNamespace;
 extern const ResourceType kSecret;
@@ -128,6 +130,16 @@ class KubeClient {
       const std::string& label_selector, const std::string& resource_version,
       absl::Duration timeout,
       const std::function<bool(const WatchEvent&)>& on_event) = 0;
+
+  // The API group's discovery document (GET /apis/<group>, an APIGroup:
+  // `versions` and `preferredVersion`); NOT_FOUND when the group is not
+  // served. For ApiVersions (api_versions.h). An implementation without
+  // discovery returns UNIMPLEMENTED.
+  virtual absl::StatusOr<nlohmann::json> GetApiGroup(const std::string& group) {
+    return absl::UnimplementedError(
+        "this management-cluster client has no API discovery (GET /apis/" +
+        group + ")");
+  }
 
   // Ends running watches promptly (they return CANCELLED) and refuses new
   // requests with CANCELLED: called once, when the bridge shuts down.

@@ -113,7 +113,9 @@ bool WatchCache::Pause(absl::Duration d) {
 }
 
 void WatchCache::Run(Loop* loop) {
-  const ResourceType& type = loop->type;
+  // The type as given, and as read (its version resolved).
+  const ResourceType& base = loop->type;
+  ResourceType type = base;
   absl::Duration backoff = options_.initial_backoff;
   bool counted_sync = false;
   auto mark_synced = [&] {
@@ -140,7 +142,38 @@ void WatchCache::Run(Loop* loop) {
     return go_on;
   };
 
+  // The group is not served (not installed): absent until rechecked.
+  auto absent = [&] {
+    note([](WatchState& s) {
+      s.absent = true;
+      s.last_error.clear();
+    });
+    mark_synced();
+    return Pause(options_.absent_recheck);
+  };
+  // Whether `base`'s version comes from discovery.
+  const bool discovered =
+      options_.versions != nullptr && !UnderstoodVersions(base.group).empty();
+  // The version to read `base` in now (`base` without discovery).
+  auto resolve = [&]() -> absl::StatusOr<ResourceType> {
+    if (!discovered) return base;
+    return options_.versions->Resolve(base);
+  };
+
   while (!stop_.HasBeenNotified()) {
+    absl::StatusOr<ResourceType> resolved = resolve();
+    if (!resolved.ok()) {
+      if (absl::IsNotFound(resolved.status())) {
+        // The group is not served; ask again after the pause (it may have
+        // been installed meanwhile).
+        if (!absent()) return;
+        options_.versions->Invalidate();
+        continue;
+      }
+      if (!failed(resolved.status())) return;
+      continue;
+    }
+    type = *std::move(resolved);
     // List, page by page, into a resync of the sink.
     sink_->BeginResync(type);
     auto version = client_->ListEach(type, "", "", [&](json&& item) {
@@ -149,12 +182,14 @@ void WatchCache::Run(Loop* loop) {
     if (!version.ok()) {
       sink_->AbortResync(type);  // keep what we had: the best we know
       if (absl::IsNotFound(version.status())) {
-        note([](WatchState& s) {
-          s.absent = true;
-          s.last_error.clear();
-        });
-        mark_synced();
-        if (!Pause(options_.absent_recheck)) return;
+        // The version may just have stopped being served (a CAPI
+        // upgrade): discover again and relist in the one served now.
+        if (discovered) {
+          options_.versions->Invalidate();
+          auto again = options_.versions->Resolve(base);
+          if (again.ok() && again->version != type.version) continue;
+        }
+        if (!absent()) return;
         continue;
       }
       if (absl::IsCancelled(version.status())) return;
@@ -165,7 +200,8 @@ void WatchCache::Run(Loop* loop) {
     // A large list leaves its parse buffers freed but mapped (glibc keeps
     // them for reuse); hand them back so RSS reflects what is held.
     malloc_trim(0);
-    note([](WatchState& s) {
+    note([&](WatchState& s) {
+      s.version = type.version;
       s.absent = false;
       s.synced = true;
       s.connected = true;
@@ -209,6 +245,21 @@ void WatchCache::Run(Loop* loop) {
         note([](WatchState& s) { ++s.relists_gone; });
         log::Info("watch expired (410 Gone), relisting", {{"kind", type.kind}});
         break;
+      }
+      if (discovered) {
+        if (absl::IsNotFound(status)) {
+          // The version watched is no longer served.
+          options_.versions->Invalidate();
+          break;
+        }
+        auto now_read = options_.versions->Resolve(base);
+        if (now_read.ok() && now_read->version != type.version) {
+          log::Info("a newer API version is served, relisting",
+                    {{"kind", type.kind},
+                     {"was", type.version},
+                     {"now", now_read->version}});
+          break;
+        }
       }
       note([](WatchState& s) { ++s.reconnects; });
       if (!status.ok()) {

@@ -9,6 +9,14 @@
 // marked absent and checked again every `absent_recheck`. Objects outside
 // namespaces named "<namespace_prefix>-..." are dropped before the sink.
 //
+// Versions: with `versions` set, each Cluster API type is read in the
+// version ApiVersions resolves (v1beta2 where served, else v1beta1),
+// resolved again before every list and whenever a watch is resumed; a
+// newer version, or a 404 on the one being watched (no longer served),
+// relists in the version resolved then. A type whose version cannot be
+// discovered is not synced and retries with backoff, its last_error
+// saying why; a group not served is absent.
+//
 // The cache is Ready once every type has been listed once (or found
 // absent); until then callers should read the API directly.
 //
@@ -30,6 +38,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
+#include "server/kube/api_versions.h"
 #include "server/kube/kube_client.h"
 
 namespace capi_bridge::kube {
@@ -59,11 +68,15 @@ struct WatchCacheOptions {
   absl::Duration max_backoff = absl::Seconds(30);
   absl::Duration absent_recheck = absl::Minutes(5);
   absl::Duration heartbeat_interval = absl::Seconds(10);
+  // Resolves the version to read each type in (null: as given). Not owned;
+  // must outlive the cache.
+  ApiVersions* versions = nullptr;
 };
 
 // What one type's loop is doing, for readiness, metrics and logs.
 struct WatchState {
   std::string kind;
+  std::string version;  // the API version read (as last listed)
   bool synced = false;  // listed at least once (or found absent)
   bool absent = false;  // the API does not serve this type
   bool connected = false;

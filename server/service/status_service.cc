@@ -51,7 +51,17 @@ absl::StatusOr<status::ClusterObjects> StatusService::ReadDirect(
   namespace k = kube::kinds;
   // A scratch store groups the objects the way the watch cache does.
   status::ObjectStore scratch;
-  for (const kube::ResourceType* type : {&k::kCluster, &k::kOpenStackCluster}) {
+  // Each kind in the version discovery chose; a group not served has no
+  // objects; a failed discovery fails the read (UNAVAILABLE).
+  auto read_as = [&](const kube::ResourceType& base)
+      -> absl::StatusOr<kube::ResourceType> {
+    if (options_.versions == nullptr) return base;
+    return options_.versions->Resolve(base);
+  };
+  for (const kube::ResourceType* base : {&k::kCluster, &k::kOpenStackCluster}) {
+    auto type = read_as(*base);
+    if (absl::IsNotFound(type.status())) continue;
+    if (!type.ok()) return type.status();
     auto object = kube_->Get(*type, ns, release);
     if (object.ok()) {
       scratch.Upsert(*type, *object);
@@ -63,9 +73,12 @@ absl::StatusOr<status::ClusterObjects> StatusService::ReadDirect(
   // CAPI label, else the chart's, else spec.clusterName): a selector on
   // one label would miss what only the chart labels (its
   // KubeadmControlPlane, for one), which the cache finds.
-  for (const kube::ResourceType* type :
+  for (const kube::ResourceType* base :
        {&k::kKubeadmControlPlane, &k::kMachineDeployment, &k::kMachine,
         &k::kHelmRelease, &k::kManifests, &k::kHelmChartProxy}) {
+    auto type = read_as(*base);
+    if (absl::IsNotFound(type.status())) continue;
+    if (!type.ok()) return type.status();
     auto listed = kube_->ListEach(
         *type, ns, "", [&](json&& item) { scratch.Upsert(*type, item); });
     // A CRD that is not installed (HelmChartProxy) lists as 404.

@@ -21,6 +21,7 @@
 
 #include "absl/status/statusor.h"
 #include "magnum/capi/bridge/v1/driver.pb.h"
+#include "server/kube/api_versions.h"
 #include "server/kube/kube_client.h"
 #include "server/kube/watch_cache.h"
 #include "server/service/operation_times.h"
@@ -37,6 +38,9 @@ struct StatusOptions {
   absl::Duration watch_tick = absl::Seconds(1);
   // The oldest the cache may be to answer from (see StaleCache).
   absl::Duration max_staleness = absl::Seconds(60);
+  // The versions direct reads use for Cluster API kinds (null: kinds.cc's).
+  // Not owned; must outlive the service.
+  kube::ApiVersions* versions = nullptr;
 };
 
 // UNAVAILABLE when `cache` has not heard from the management cluster for

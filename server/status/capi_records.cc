@@ -1,5 +1,6 @@
 #include "server/status/capi_records.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "server/util/kube_time.h"
@@ -58,6 +59,7 @@ bool KeepWhenTrue(const std::string& type) {
          type == "ControlPlaneAvailable";
 }
 
+// The conditions of `status` status reads (see Condition).
 std::vector<Condition> Conditions(const json& status, bool only_not_true) {
   std::vector<Condition> out;
   const json& list = Child(status, "conditions");
@@ -69,7 +71,11 @@ std::vector<Condition> Conditions(const json& status, bool only_not_true) {
     condition.is_true = state == "True";
     condition.unknown = state == "Unknown";
     if (condition.type.empty()) continue;
-    if (condition.is_true && (only_not_true || !KeepWhenTrue(condition.type))) {
+    if (NegativePolarity(condition.type)) {
+      // Healthy while False: nothing to say then.
+      if (state == "False") continue;
+    } else if (condition.is_true &&
+               (only_not_true || !KeepWhenTrue(condition.type))) {
       continue;
     }
     if (!condition.is_true) {
@@ -83,6 +89,28 @@ std::vector<Condition> Conditions(const json& status, bool only_not_true) {
   return out;
 }
 
+// status.deprecated.v1beta1 of a v1beta2 object (null when absent).
+const json& DeprecatedV1Beta1(const json& status) {
+  return Child(Child(status, "deprecated"), "v1beta1");
+}
+
+// The Error-severity conditions among the v1beta1 conditions CAPI keeps
+// under status.deprecated.v1beta1 of a v1beta2 object.
+std::vector<Condition> V1Beta1Errors(const json& status) {
+  std::vector<Condition> out;
+  for (Condition& c : Conditions(DeprecatedV1Beta1(status), true)) {
+    if (c.severity() == "Error") out.push_back(std::move(c));
+  }
+  out.shrink_to_fit();
+  return out;
+}
+
+// Where a status keeps failureReason / failureMessage: v1beta1 at the top,
+// v1beta2 under deprecated.v1beta1.
+const json& FailureHolder(const json& status, bool v1beta2) {
+  return v1beta2 ? DeprecatedV1Beta1(status) : status;
+}
+
 const std::string& Empty() {
   static const std::string kEmpty;
   return kEmpty;
@@ -93,6 +121,20 @@ constexpr const char* kChartClusterLabel = "capi.stackhpc.com/cluster";
 constexpr const char* kAddonClusterLabel = "addons.stackhpc.com/cluster";
 
 }  // namespace
+
+bool NegativePolarity(const std::string& type) {
+  return type == "Deleting" || type == "Paused" || type == "RollingOut" ||
+         type == "ScalingUp" || type == "ScalingDown" ||
+         type == "Remediating" || type == "Updating";
+}
+
+bool IsV1Beta2(const json& object, const std::string& read_as) {
+  const std::string api_version = Text(object, "apiVersion");
+  if (api_version.empty()) return read_as == "v1beta2";
+  const size_t slash = api_version.rfind('/');
+  return api_version.substr(slash == std::string::npos ? 0 : slash + 1) ==
+         "v1beta2";
+}
 
 const std::string& Condition::severity() const {
   return detail ? detail->severity : Empty();
@@ -112,7 +154,9 @@ const Condition* FindCondition(const std::vector<Condition>& conditions,
   return nullptr;
 }
 
-std::optional<ClusterRecord> ProjectCluster(const json& object) {
+std::optional<ClusterRecord> ProjectCluster(const json& object,
+                                            const std::string& read_as) {
+  const bool v1beta2 = IsV1Beta2(object, read_as);
   ClusterRecord r;
   FillMeta(object, {}, &r.meta);
   if (r.meta.name.empty()) return std::nullopt;
@@ -126,8 +170,9 @@ std::optional<ClusterRecord> ProjectCluster(const json& object) {
   r.endpoint_port = Int(endpoint, "port");
   const json& status = Child(object, "status");
   r.phase = Text(status, "phase");
-  r.failure_reason = Text(status, "failureReason");
-  r.failure_message = Text(status, "failureMessage");
+  const json& failure = FailureHolder(status, v1beta2);
+  r.failure_reason = Text(failure, "failureReason");
+  r.failure_message = Text(failure, "failureMessage");
   r.conditions = Conditions(status, false);
   return r;
 }
@@ -140,15 +185,22 @@ std::optional<InfrastructureRecord> ProjectInfrastructure(const json& object) {
     r.meta.cluster = r.meta.name;
   }
   const json& status = Child(object, "status");
+  // CAPO v0.14+ also writes the v1beta2 contract's
+  // initialization.provisioned.
   const json& ready = Child(status, "ready");
-  r.ready = ready.is_boolean() && ready.get<bool>();
+  const json& provisioned =
+      Child(Child(status, "initialization"), "provisioned");
+  r.ready = (ready.is_boolean() && ready.get<bool>()) ||
+            (provisioned.is_boolean() && provisioned.get<bool>());
   r.failure_reason = Text(status, "failureReason");
   r.failure_message = Text(status, "failureMessage");
   r.conditions = Conditions(status, false);
   return r;
 }
 
-std::optional<ControlPlaneRecord> ProjectControlPlane(const json& object) {
+std::optional<ControlPlaneRecord> ProjectControlPlane(
+    const json& object, const std::string& read_as) {
+  const bool v1beta2 = IsV1Beta2(object, read_as);
   ControlPlaneRecord r;
   if (!FillMeta(object, {kClusterNameLabel, kChartClusterLabel}, &r.meta)) {
     return std::nullopt;
@@ -159,15 +211,23 @@ std::optional<ControlPlaneRecord> ProjectControlPlane(const json& object) {
   const json& status = Child(object, "status");
   r.replicas = Int(status, "replicas");
   r.ready = Int(status, "readyReplicas");
-  r.updated = Int(status, "updatedReplicas");
-  r.unavailable = Int(status, "unavailableReplicas");
   r.version = Text(status, "version");
   r.conditions = Conditions(status, false);
+  if (v1beta2) {
+    r.updated = Int(status, "upToDateReplicas");
+    r.unavailable =
+        std::max(0, r.replicas - Int(status, "availableReplicas", r.replicas));
+    r.v1beta1_errors = V1Beta1Errors(status);
+  } else {
+    r.updated = Int(status, "updatedReplicas");
+    r.unavailable = Int(status, "unavailableReplicas");
+  }
   return r;
 }
 
 std::optional<MachineDeploymentRecord> ProjectMachineDeployment(
-    const json& object) {
+    const json& object, const std::string& read_as) {
+  const bool v1beta2 = IsV1Beta2(object, read_as);
   MachineDeploymentRecord r;
   if (!FillMeta(object, {kClusterNameLabel, kChartClusterLabel}, &r.meta)) {
     return std::nullopt;
@@ -184,14 +244,17 @@ std::optional<MachineDeploymentRecord> ProjectMachineDeployment(
   const json& status = Child(object, "status");
   r.replicas = Int(status, "replicas");
   r.ready = Int(status, "readyReplicas");
-  r.updated = Int(status, "updatedReplicas");
+  r.updated = Int(status, v1beta2 ? "upToDateReplicas" : "updatedReplicas");
   r.available = Int(status, "availableReplicas");
   r.phase = Text(status, "phase");
   r.conditions = Conditions(status, false);
+  if (v1beta2) r.v1beta1_errors = V1Beta1Errors(status);
   return r;
 }
 
-std::optional<MachineRecord> ProjectMachine(const json& object) {
+std::optional<MachineRecord> ProjectMachine(const json& object,
+                                            const std::string& read_as) {
+  const bool v1beta2 = IsV1Beta2(object, read_as);
   MachineRecord r;
   if (!FillMeta(object, {kClusterNameLabel}, &r.meta)) return std::nullopt;
   const json& meta = Child(object, "metadata");
@@ -201,8 +264,9 @@ std::optional<MachineRecord> ProjectMachine(const json& object) {
   r.deployment = Label(meta, "cluster.x-k8s.io/deployment-name");
   const json& status = Child(object, "status");
   r.phase = Text(status, "phase");
-  r.failure_reason = Text(status, "failureReason");
-  r.failure_message = Text(status, "failureMessage");
+  const json& failure = FailureHolder(status, v1beta2);
+  r.failure_reason = Text(failure, "failureReason");
+  r.failure_message = Text(failure, "failureMessage");
   const json& addresses = Child(status, "addresses");
   if (addresses.is_array()) {
     for (const char* type : {"ExternalIP", "InternalIP"}) {
@@ -214,6 +278,7 @@ std::optional<MachineRecord> ProjectMachine(const json& object) {
     }
   }
   r.conditions = Conditions(status, true);
+  if (v1beta2) r.v1beta1_errors = V1Beta1Errors(status);
   return r;
 }
 

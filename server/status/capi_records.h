@@ -7,6 +7,19 @@
 // Grouping: every record names the CAPI cluster it belongs to (`cluster`),
 // from the labels CAPI, the chart and the addon provider set, or
 // spec.clusterName.
+//
+// API versions: Cluster API objects are read as v1beta1 or v1beta2 (CAPI
+// v1.11+) and projected into the same records, so the rules need not know
+// which was read. A v1beta2 object (by its apiVersion, else the version it
+// was read in) gives:
+//  - counts from status.replicas / readyReplicas / availableReplicas /
+//    upToDateReplicas (v1beta1's updatedReplicas);
+//  - its v1beta2 conditions (Available, ControlPlaneAvailable, ...), which
+//    carry no severity; negative-polarity ones (RollingOut, ScalingUp,
+//    Deleting, ...) only while True;
+//  - failures from status.deprecated.v1beta1, which CAPI v1.11-v1.15
+//    still write: failureReason and failureMessage, and the
+//    Error-severity v1beta1 conditions as `v1beta1_errors`.
 #ifndef CAPI_BRIDGE_SERVER_STATUS_CAPI_RECORDS_H_
 #define CAPI_BRIDGE_SERVER_STATUS_CAPI_RECORDS_H_
 
@@ -30,7 +43,8 @@ struct ConditionDetail {
 
 // A condition. True ones are kept only for the types status asks about
 // (Ready, Available, InfrastructureReady, ControlPlaneReady,
-// ControlPlaneAvailable); all others only while they are not True.
+// ControlPlaneAvailable); all others only while they are not True, except
+// v1beta2's negative-polarity ones, kept only while True.
 struct Condition {
   std::string type;
   bool is_true = false;
@@ -41,6 +55,15 @@ struct Condition {
   const std::string& reason() const;
   const std::string& message() const;
 };
+
+// v1beta2 conditions whose healthy state is False (Deleting, Paused,
+// RollingOut, ScalingUp, ScalingDown, Remediating, Updating).
+bool NegativePolarity(const std::string& type);
+
+// The Cluster API version an object is written in: its apiVersion's
+// version when it has one, else `read_as` (the version it was read in).
+// True for "v1beta2".
+bool IsV1Beta2(const nlohmann::json& object, const std::string& read_as);
 
 // What every record carries.
 struct RecordMeta {
@@ -75,7 +98,7 @@ struct ClusterRecord {
 
 struct InfrastructureRecord {  // OpenStackCluster
   RecordMeta meta;
-  bool ready = false;
+  bool ready = false;  // status.ready or status.initialization.provisioned
   std::string failure_reason;
   std::string failure_message;
   std::vector<Condition> conditions;
@@ -85,18 +108,22 @@ struct ControlPlaneRecord {  // KubeadmControlPlane
   RecordMeta meta;
   int32_t desired = 0;  // spec.replicas
   std::string desired_version;
+  // updated: v1beta1 updatedReplicas, v1beta2 upToDateReplicas.
   int32_t replicas = 0, ready = 0, updated = 0, unavailable = 0;
   std::string version;  // status.version
   std::vector<Condition> conditions;
+  std::vector<Condition> v1beta1_errors;  // v1beta2 only (see above)
 };
 
 struct MachineDeploymentRecord {
   RecordMeta meta;
   std::optional<int32_t> desired;  // spec.replicas (absent: autoscaler)
   bool autoscaled = false;         // carries the autoscaler size annotations
+  // updated: v1beta1 updatedReplicas, v1beta2 upToDateReplicas.
   int32_t replicas = 0, ready = 0, updated = 0, available = 0;
   std::string phase;
   std::vector<Condition> conditions;
+  std::vector<Condition> v1beta1_errors;  // v1beta2 only
 };
 
 struct MachineRecord {
@@ -106,8 +133,9 @@ struct MachineRecord {
   std::string phase;
   std::string failure_reason;
   std::string failure_message;
-  std::vector<std::string> addresses;  // ExternalIP first, then InternalIP
-  std::vector<Condition> conditions;   // only those that are not True
+  std::vector<std::string> addresses;     // ExternalIP first, then InternalIP
+  std::vector<Condition> conditions;      // only those that are not True
+  std::vector<Condition> v1beta1_errors;  // v1beta2 only
 };
 
 struct AddonRecord {  // HelmRelease, Manifests or HelmChartProxy
@@ -119,15 +147,19 @@ struct AddonRecord {  // HelmRelease, Manifests or HelmChartProxy
 };
 
 // Projections. Each returns std::nullopt for an object without a name or
-// without a cluster to group it under.
-std::optional<ClusterRecord> ProjectCluster(const nlohmann::json& object);
+// without a cluster to group it under. `read_as` is the API version the
+// object was read in ("" = unknown), for objects without an apiVersion
+// (see IsV1Beta2).
+std::optional<ClusterRecord> ProjectCluster(const nlohmann::json& object,
+                                            const std::string& read_as = "");
 std::optional<InfrastructureRecord> ProjectInfrastructure(
     const nlohmann::json& object);
 std::optional<ControlPlaneRecord> ProjectControlPlane(
-    const nlohmann::json& object);
+    const nlohmann::json& object, const std::string& read_as = "");
 std::optional<MachineDeploymentRecord> ProjectMachineDeployment(
-    const nlohmann::json& object);
-std::optional<MachineRecord> ProjectMachine(const nlohmann::json& object);
+    const nlohmann::json& object, const std::string& read_as = "");
+std::optional<MachineRecord> ProjectMachine(const nlohmann::json& object,
+                                            const std::string& read_as = "");
 std::optional<AddonRecord> ProjectAddon(const nlohmann::json& object);
 
 // The condition of `type`, or nullptr.

@@ -83,10 +83,15 @@ std::optional<Projected> Placed(std::optional<R> record, Place place) {
   return out;
 }
 
-// The one dispatch from a kind to its projection and its place.
-std::optional<Projected> Project(const std::string& kind, const json& object) {
+// The one dispatch from a kind to its projection and its place. `type` is
+// the resource type the object was read as (its version tells a v1beta2
+// object without an apiVersion from a v1beta1 one).
+std::optional<Projected> Project(const kube::ResourceType& type,
+                                 const json& object) {
+  const std::string& kind = type.kind;
+  const std::string& read_as = type.version;
   if (kind == "Cluster") {
-    return Placed(ProjectCluster(object),
+    return Placed(ProjectCluster(object, read_as),
                   [](ClusterObjects* o, auto r) { o->cluster = std::move(r); });
   }
   if (kind == "OpenStackCluster") {
@@ -95,19 +100,20 @@ std::optional<Projected> Project(const std::string& kind, const json& object) {
     });
   }
   if (kind == "KubeadmControlPlane") {
-    return Placed(ProjectControlPlane(object), [](ClusterObjects* o, auto r) {
-      Put(&o->control_planes, std::move(r));
-    });
+    return Placed(ProjectControlPlane(object, read_as),
+                  [](ClusterObjects* o, auto r) {
+                    Put(&o->control_planes, std::move(r));
+                  });
   }
   if (kind == "MachineDeployment") {
     return Placed(
-        ProjectMachineDeployment(object),
+        ProjectMachineDeployment(object, read_as),
         [](ClusterObjects* o, auto r) { Put(&o->deployments, std::move(r)); });
   }
   if (kind == "Machine") {
-    return Placed(ProjectMachine(object), [](ClusterObjects* o, auto r) {
-      Put(&o->machines, std::move(r));
-    });
+    return Placed(
+        ProjectMachine(object, read_as),
+        [](ClusterObjects* o, auto r) { Put(&o->machines, std::move(r)); });
   }
   if (IsAddon(kind)) {
     std::optional<AddonRecord> record = ProjectAddon(object);
@@ -129,7 +135,7 @@ std::optional<Projected> Project(const std::string& kind, const json& object) {
 
 void ObjectStore::Upsert(const kube::ResourceType& type, const json& object) {
   // Project outside the lock; only the insertion holds it.
-  std::optional<Projected> p = Project(type.kind, object);
+  std::optional<Projected> p = Project(type, object);
   if (!p) return;
   absl::MutexLock lock(&mu_);
   auto stale = stale_.find(type.kind);
@@ -164,7 +170,7 @@ void ObjectStore::RemoveLocked(const std::string& kind, const std::string& key,
 
 void ObjectStore::Remove(const kube::ResourceType& type, const json& object) {
   // The projection finds the cluster the object was grouped under.
-  std::optional<Projected> p = Project(type.kind, object);
+  std::optional<Projected> p = Project(type, object);
   if (!p) return;
   absl::MutexLock lock(&mu_);
   RemoveLocked(type.kind, p->key, p->name);

@@ -1,7 +1,6 @@
 #include "server/status/status_rules.h"
 
 #include <algorithm>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -76,14 +75,6 @@ const char* Verb(Operation op) {
   }
 }
 
-// v1beta2 conditions whose healthy state is False.
-bool NegativePolarity(const std::string& type) {
-  static const std::set<std::string> kTypes = {"Deleting",    "Paused",
-                                               "RollingOut",  "ScalingUp",
-                                               "ScalingDown", "Remediating"};
-  return kTypes.count(type) > 0;
-}
-
 std::string Explain(const Condition& c) {
   std::string out = c.type;
   if (!c.reason().empty()) absl::StrAppend(&out, ": ", c.reason());
@@ -107,6 +98,14 @@ const Condition* ErrorCondition(const std::vector<Condition>& conditions) {
   return nullptr;
 }
 
+// The first condition of a record reporting an error: among its
+// conditions, else (v1beta2) among the v1beta1 ones CAPI keeps beside them.
+template <typename Record>
+const Condition* RecordError(const Record& r) {
+  const Condition* c = ErrorCondition(r.conditions);
+  return c != nullptr ? c : ErrorCondition(r.v1beta1_errors);
+}
+
 // The first of `types` present, or nullptr.
 const Condition* AnyOf(const std::vector<Condition>& conditions,
                        std::initializer_list<const char*> types) {
@@ -121,7 +120,7 @@ std::string MachineFailure(const MachineRecord& m) {
   std::string failure = Failure(m.failure_reason, m.failure_message);
   if (failure.empty() && m.phase == "Failed") failure = "phase Failed";
   if (failure.empty()) {
-    if (const Condition* c = ErrorCondition(m.conditions)) {
+    if (const Condition* c = RecordError(m)) {
       failure = Explain(*c);
     }
   }
@@ -154,7 +153,7 @@ GroupView ControlPlaneView(const ControlPlaneRecord* kcp,
   view.present = true;
   view.ready = kcp->ready;
   view.desired = kcp->desired;
-  if (const Condition* c = ErrorCondition(kcp->conditions)) {
+  if (const Condition* c = RecordError(*kcp)) {
     view.state = State::kFailed;
     view.reason =
         absl::StrCat("control plane ", kcp->meta.name, ": ", Explain(*c));
@@ -224,13 +223,13 @@ GroupView WorkerView(const v1::NodeGroup& group,
   const std::string& name = md->meta.name;
   if (md->phase == "Failed" || md->phase == "Unknown") {
     view.state = State::kFailed;
-    const Condition* c = ErrorCondition(md->conditions);
+    const Condition* c = RecordError(*md);
     view.reason =
         absl::StrCat("MachineDeployment ", name, ": phase ", md->phase,
                      c != nullptr ? ": " + Explain(*c) : "");
     return view;
   }
-  if (const Condition* c = ErrorCondition(md->conditions)) {
+  if (const Condition* c = RecordError(*md)) {
     view.state = State::kFailed;
     view.reason = absl::StrCat("MachineDeployment ", name, ": ", Explain(*c));
     return view;

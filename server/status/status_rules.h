@@ -13,10 +13,14 @@
 //  - a group is READY only once it runs the requested replica count, and a
 //    failed group fails the cluster;
 //  - HelmChartProxy readiness comes from its Ready condition;
-//  - v1beta1 and v1beta2 condition names are both understood
-//    (Ready/Available, ControlPlaneReady/ControlPlaneAvailable), and
+//  - v1beta1 and v1beta2 objects give the same results: condition names
+//    (Ready/Available, ControlPlaneReady/ControlPlaneAvailable) and counts
+//    (updatedReplicas/upToDateReplicas) of both are understood;
 //    v1beta2's negative-polarity conditions (Deleting, Paused, RollingOut,
-//    Scaling*, Remediating) do not make a healthy cluster UNHEALTHY.
+//    Scaling*, Remediating, Updating) do not make a healthy cluster
+//    UNHEALTHY; and since v1beta2 conditions carry no severity, its
+//    failures are read from status.deprecated.v1beta1 (failureReason,
+//    Error-severity conditions) while CAPI writes it (capi_records.h).
 #ifndef CAPI_BRIDGE_SERVER_STATUS_STATUS_RULES_H_
 #define CAPI_BRIDGE_SERVER_STATUS_STATUS_RULES_H_
 
