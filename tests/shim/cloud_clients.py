@@ -1,5 +1,8 @@
 """Both generations of what `magnum.common.clients.OpenStackClients` hands a
-driver, built from the real client libraries against `fake_cloud`:
+driver, built from the real client libraries against `fake_cloud`, for
+`test_openstack` (the driver's adapter in both generations on one
+Python); the shim's other suites use each release's own `OpenStackClients`
+instead:
 
 - `ClassicClients`: python-glanceclient, novaclient, cinderclient and
   keystoneclient objects on one keystoneauth session (Magnum up to 2026.1);

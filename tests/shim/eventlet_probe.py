@@ -1,8 +1,10 @@
-"""Child process of test_eventlet: Magnum's eventlet world (monkey-patched,
-as magnum-conductor runs up to 22.0) calling a slow bridge.
+"""Child process of test_eventlet: Magnum's eventlet world (monkey-patched
+by Magnum's own `magnum.cmd`, as magnum-conductor runs up to 2026.1)
+calling a slow bridge.
 
 Usage: eventlet_probe.py <bridge address> <mode>
-mode "shim": the driver's update_cluster_status (through green.call)
+mode "shim": Magnum's periodic sync_cluster_status, whose green thread
+    calls the driver's update_cluster_status (through green.call)
 mode "plain": the same gRPC call made directly, without the thread pool
 mode "preloaded": grpc imported under eventlet before the shim (its locks
     are green ones), then the driver's status syncs of 5 clusters at once
@@ -12,9 +14,14 @@ the duration and the outcome(s).
 
 import sys
 
-import eventlet
+# What every magnum-* command imports first; on the releases that run
+# eventlet it monkey-patches the process (and on some adjusts threading).
+import magnum.cmd  # noqa: F401
 
-eventlet.monkey_patch()
+import eventlet  # noqa: E402
+
+if not eventlet.patcher.is_monkey_patched("thread"):
+    sys.exit("this Magnum's commands do not run under eventlet")
 if sys.argv[2:] == ["preloaded"]:
     import grpc  # noqa: F401
 
@@ -59,7 +66,9 @@ def main(address, mode):
                                m.context, m.reload(each))
                 pool.waitall()
             elif mode == "shim":
-                driver.Driver().update_cluster_status(m.context, cluster)
+                # Magnum's own periodic sync: a looping call (green thread)
+                # per cluster, each calling the driver.
+                m.sync_once()
             else:
                 stub = client.stub(magnum_env.CONF.capi_bridge)
                 stub.GetClusterStatus(driver_pb2.GetClusterStatusRequest(

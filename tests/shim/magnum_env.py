@@ -1,11 +1,18 @@
-"""Debian's Magnum (python3-magnum) in-process for the shim's tests:
-in-memory sqlite, x509keypair certificates in the DB, notifications on the
-fake transport, the shim registered through its dist-info entry point, and
-OpenStack a loopback fake cloud (`tests/support/fake_cloud`) reached through
-the real client libraries of one generation, chosen by CAPI_SHIM_CLIENTS:
-"classic" (python-*clients, Magnum up to 2026.1, the default) or "sdk"
-(openstacksdk proxies as Magnum master builds them). Magnum's own conductor
-handlers and periodic tasks drive the driver.
+"""A Magnum release in-process for the shim's tests: Debian's
+python3-magnum (15.0.1) under /usr/bin/python3, or the release of the venv
+whose interpreter runs the tests (tests/support/magnum_releases: 2024.1 to
+2026.2 from PyPI). In-memory sqlite (a file where the release runs its
+periodic jobs in OS threads), x509keypair certificates in the DB,
+notifications on the fake transport, the shim registered through its
+dist-info entry point, and OpenStack a loopback fake cloud
+(`tests/support/fake_cloud`) reached through the release's own
+`OpenStackClients`: python-*clients or openstacksdk proxies, whichever the
+release builds. Magnum's own loader, conductor handlers and periodic tasks
+drive the driver.
+
+Everything that differs between releases is told by its shape, never by a
+version number: Keystone trusts where `trust_manager` exists, the periodic
+jobs' concurrency from the looping call oslo.service gives the release.
 
 Import this module before anything else from Magnum: it configures the
 process once (oslo.config is global).
@@ -29,58 +36,70 @@ sys.path.insert(0, ROOT)
 _CACHE = tempfile.TemporaryDirectory(prefix="shim-entrypoints-")
 os.environ["XDG_CACHE_HOME"] = _CACHE.name
 
+import magnum  # noqa: E402,F401  (picks the release's oslo.service backend)
 import magnum.conf  # noqa: E402
 from magnum.common import config as magnum_config  # noqa: E402
+from oslo_service import loopingcall  # noqa: E402
+
+
+def _green_looping_calls():
+    """True when the release's periodic jobs run as eventlet green threads
+    (oslo.service's eventlet looping call), False for OS threads."""
+    module = sys.modules[loopingcall.FixedIntervalLoopingCall.__module__]
+    return any(getattr(value, "__name__", "").startswith("eventlet")
+               for value in vars(module).values())
+
+
+# The release's own concurrency model for its periodic jobs.
+GREEN = _green_looping_calls()
+THREADED = not GREEN
 
 CONF = magnum.conf.CONF
-# In memory unless a test needs the rows shared between real threads.
-CONF.set_default("connection", os.environ.get("CAPI_SHIM_DB", "sqlite://"),
-                 group="database")
+# In memory unless the rows are shared between real threads (in-memory
+# sqlite is one database per thread).
+_DB = os.environ.get("CAPI_SHIM_DB")
+if not _DB and THREADED:
+    _DB_DIR = tempfile.TemporaryDirectory(prefix="shim-db-")
+    _DB = "sqlite:///" + os.path.join(_DB_DIR.name, "magnum.sqlite")
+CONF.set_default("connection", _DB or "sqlite://", group="database")
 magnum_config.parse_args([], default_config_files=[])
 CONF.set_override("cert_manager_type", "x509keypair", group="certificates")
 CONF.set_override("transport_url", "fake:/")
 
-from magnum.common import clients  # noqa: E402
 from magnum.common import context as magnum_context  # noqa: E402
 from magnum.common import rpc  # noqa: E402
 from magnum.conductor.handlers import cluster_conductor  # noqa: E402
 from magnum.conductor.handlers import nodegroup_conductor  # noqa: E402
-from magnum.conductor.handlers.common import trust_manager  # noqa: E402
+try:  # Keystone trusts: every release up to 2026.1
+    from magnum.conductor.handlers.common import trust_manager  # noqa: E402
+except ImportError:
+    trust_manager = None
 from magnum.db.sqlalchemy import api as db_api  # noqa: E402
 from magnum.db.sqlalchemy import models  # noqa: E402
 from magnum.drivers.common import driver as magnum_driver  # noqa: E402
 from magnum import objects  # noqa: E402
 from magnum.service import periodic  # noqa: E402
 
-from tests.shim import cloud_clients  # noqa: E402
 from tests.support import fake_cloud  # noqa: E402
 
-# Which client generation OpenStackClients hands the driver.
-CLIENTS = os.environ.get("CAPI_SHIM_CLIENTS", "classic")
+from keystoneauth1 import loading as ka_loading  # noqa: E402
 
-if CLIENTS == "sdk":
-    # Magnum master has no Keystone trusts: for the driver (which imports
-    # trust_manager only where it uses it) the module is gone. Magnum 15's
-    # own conductor handlers, which this harness runs, keep the reference
-    # they imported above.
-    import magnum.conductor.handlers.common as _common  # noqa: E402
-    delattr(_common, "trust_manager")
-    sys.modules["magnum.conductor.handlers.common.trust_manager"] = None
-    # Debian's Heat drivers import trust_manager: disabled, as an operator
-    # switching to this driver disables every other one (Magnum loads only
-    # the drivers it has not been told to skip).
-    from importlib.metadata import entry_points  # noqa: E402
-    CONF.set_default(
-        "disabled_drivers",
-        [e.name for e in entry_points(group="magnum.drivers")
-         if e.name != "k8s_capi_bridge_v1"], group="drivers")
+# Magnum creates a Keystone trust per cluster and deletes it (the conductor
+# before 18.0.0 through the driver, later its status sync) where it has
+# trusts, and the driver sees them.
+TRUSTS = trust_manager is not None
 # The fake cloud of the current test (patch_openstack makes a new one).
 CLOUD = None
+# Magnum's service user ([keystone_auth], what an admin context uses):
+# password options registered now so that they can be set per cloud.
+CONF.register_opts(ka_loading.get_auth_plugin_conf_options("password"),
+                   group="keystone_auth")
 
 
 def _engine():
-    """Magnum's database engine: `get_engine()` up to 19.x, oslo.db's
-    enginefacade from 20.0.0 on."""
+    """Magnum's database engine: its `get_engine()` where it has one
+    (Debian's 15.0.1), oslo.db's enginefacade, as Magnum's own migrations
+    use it, where not (18.0.1 on)."""
     get_engine = getattr(db_api, "get_engine", None)
     if get_engine is not None:
         return get_engine()
@@ -126,26 +145,47 @@ def configure_bridge(endpoint, **options):
         CONF.set_override(name, value, group=conf.GROUP)
 
 
+def _point_magnum_at(cloud):
+    """magnum.conf as an operator writes it for `cloud`: Keystone for the
+    users' tokens ([keystone_authtoken]), the service user for admin
+    contexts ([keystone_auth]), the region Cinder is in."""
+    if "keystone_authtoken" in CONF:  # Keystone's URL up to 2026.1
+        CONF.set_override("www_authenticate_uri", cloud.auth_url,
+                          group="keystone_authtoken")
+    _, password = fake_cloud.PASSWORDS["admin"]
+    for name, value in (("auth_type", "password"),
+                        ("auth_url", cloud.auth_url),
+                        ("username", "admin"), ("password", password),
+                        ("project_id", fake_cloud.PROJECT),
+                        ("user_domain_id", "default")):
+        CONF.set_override(name, value, group="keystone_auth")
+    CONF.set_override("region_name", fake_cloud.REGION,
+                      group="cinder_client")
+    if "trust" in CONF:
+        # Magnum's DB layer asks for the trustee domain's id (every
+        # release with trusts).
+        user, password = fake_cloud.PASSWORDS["trustee_domain_admin"]
+        for name, value in (("trustee_domain_id", fake_cloud.TRUSTEE_DOMAIN),
+                            ("trustee_domain_admin_id", user),
+                            ("trustee_domain_admin_password", password)):
+            CONF.set_override(name, value, group="trust")
+
+
 def patch_openstack():
     """A fresh fake cloud behind Magnum's OpenStackClients; returns the
     patchers to stop (the cloud stops with them)."""
     global CLOUD
     CLOUD = fake_cloud.FakeCloud().start()
-    generation = cloud_clients.GENERATIONS[CLIENTS]
-
-    def open_stack_clients(context):
-        return generation(CLOUD, _user_name(context))
-
-    patchers = [
-        mock.patch.object(clients, "OpenStackClients", open_stack_clients),
-        # Magnum 15 asks Keystone for a trustee and trust on create and
+    _point_magnum_at(CLOUD)
+    patchers = [_Stop(CLOUD)]
+    if trust_manager is not None:
+        # Magnum asks Keystone for a trustee and trust on create and
         # deletes them at DELETE_COMPLETE (the fake cloud has no trusts).
-        mock.patch.object(trust_manager, "create_trustee_and_trust",
-                          _fake_trust),
-        mock.patch.object(trust_manager, "delete_trustee_and_trust",
-                          _fake_trust_delete),
-        _Stop(CLOUD),
-    ]
+        patchers += [
+            mock.patch.object(trust_manager, "create_trustee_and_trust",
+                              _fake_trust),
+            mock.patch.object(trust_manager, "delete_trustee_and_trust",
+                              _fake_trust_delete)]
     for p in patchers:
         p.start()
     magnum_driver.Driver.definitions = None
@@ -165,16 +205,6 @@ class _Stop:
         self.cloud.stop()
 
 
-def _user_name(context):
-    if getattr(context, "is_admin", False):
-        return "admin"
-    for name, (user_id, _) in fake_cloud.PASSWORDS.items():
-        if user_id == context.user_id:
-            return name
-    raise AssertionError("no such user in the fake cloud: %s" %
-                         context.user_id)
-
-
 TRUSTS_DELETED = []
 
 
@@ -192,7 +222,7 @@ class Magnum:
 
     def __init__(self, user=USER):
         self.context = magnum_context.RequestContext(
-            auth_token="token-of-" + user, user_id=user,
+            auth_token=fake_cloud.user_token(user), user_id=user,
             project_id=PROJECT, is_admin=False)
         self.clusters = cluster_conductor.Handler()
         self.nodegroups = nodegroup_conductor.Handler()
@@ -261,12 +291,46 @@ class Magnum:
 
     # ---- Magnum's periodic tasks, as magnum-conductor runs them ----------
 
+    def _start(self, task):
+        """Runs one of Magnum's periodic tasks; returns the looping calls it
+        started (green threads where the release runs eventlet, OS threads
+        where it does not), still running."""
+        started = []
+        real = periodic.loopingcall.FixedIntervalLoopingCall
+
+        def recorded(*args, **kwargs):
+            call = real(*args, **kwargs)
+            started.append(call)
+            return call
+
+        with mock.patch.object(periodic.loopingcall,
+                               "FixedIntervalLoopingCall", recorded):
+            task(self.context)
+        return started
+
+    @staticmethod
+    def wait(calls):
+        """Waits for looping calls to end (under eventlet, waiting lets the
+        hub run them)."""
+        for call in calls:
+            try:
+                call.wait()
+            except Exception:
+                pass  # logged by Magnum; the rows say what happened
+
+    def _run(self, task):
+        self.wait(self._start(task))
+
+    def start_sync(self):
+        """Starts one run of Magnum's periodic sync_cluster_status, as the
+        conductor does every period, without waiting for its jobs; returns
+        them for `wait`."""
+        return self._start(self.tasks.sync_cluster_status)
+
     def sync_once(self):
-        """One run of Magnum's periodic sync_cluster_status (its looping
-        calls are green threads, run by yielding to eventlet)."""
-        import eventlet
-        self.tasks.sync_cluster_status(self.context)
-        eventlet.sleep(0.05)
+        """One run of Magnum's periodic sync_cluster_status, its per-cluster
+        jobs run to their end."""
+        self._run(self.tasks.sync_cluster_status)
 
     def sync_until(self, cluster, wanted, timeout=30.0):
         """Runs the periodic status sync until the cluster's status is in
@@ -285,6 +349,5 @@ class Magnum:
             cluster.name, status, wanted))
 
     def sync_health(self):
-        import eventlet
-        self.tasks.sync_cluster_health_status(self.context)
-        eventlet.sleep(0.05)
+        """One run of Magnum's periodic sync_cluster_health_status."""
+        self._run(self.tasks.sync_cluster_health_status)

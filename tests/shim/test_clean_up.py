@@ -73,13 +73,15 @@ class CleanUpTest(test_driver.ShimTestCase):
 
         with mock.patch.object(credentials, "delete", slow_delete), \
                 self.assertNoLogs(level="WARNING"):
-            m.sync_once()
+            first = m.start_sync()
             wait_for(lambda: started, "the first clean-up to start")
-            m.sync_once()
+            second = m.start_sync()
             wait_for(lambda: len(finished) == 1,
                      "the second job to leave the cluster to the first")
+            m.wait(second)
             self.assertEqual("DELETE_IN_PROGRESS", m.reload(cluster).status)
             release.append(True)
+            m.wait(first)
             wait_for(lambda: len(finished) == 2 and not m.exists(cluster),
                      "the first job to finish the cluster")
         self.assertEqual([cluster.uuid], started)

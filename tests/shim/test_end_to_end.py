@@ -307,6 +307,5 @@ class ScaleFromZeroTest(EndToEndCase):
                 "cluster.x-k8s.io/deployment-name") == release + "-gpu"])
 
 
-
 if __name__ == "__main__":
     unittest.main()

@@ -1,5 +1,6 @@
-"""The shim never blocks the conductor: under eventlet (Magnum ≤ 22) other
-green threads keep running while a bridge call is slow."""
+"""The shim never blocks the conductor: under eventlet (Magnum up to
+2026.1, patched by its own `magnum.cmd`) other green threads keep running
+while a bridge call is slow."""
 
 import json
 import os

@@ -3,10 +3,10 @@ client libraries (keystoneauth, python-*client, openstacksdk).
 
 It serves what the Magnum driver needs, with the paths, bodies and status
 codes of the real APIs: Keystone v3 (tokens with a service catalog,
-application credentials, regions), Glance v2 (images with custom properties, the
-image schema), Nova v2.1 (flavors, os-server-groups), Cinder v3 (volume
-types, types/default), Neutron v2.0 (networks, subnets), and each service's
-version document. State lives in `FakeCloud`; tests read and change it.
+domain-scoped ones, application credentials, regions), Glance v2 (images
+with custom properties, the image schema), Nova v2.1 (flavors,
+os-server-groups), Cinder v3 (volume types, types/default), Neutron v2.0
+(networks, subnets), and each service's version document. State lives in `FakeCloud`; tests read and change it.
 
     cloud = FakeCloud().start()
     cloud.auth_url            # http://127.0.0.1:<port>/identity/v3
@@ -24,9 +24,15 @@ PROJECT = "6f1e0c2ab8d94c7e9a51d3b0c4e2f7a1"
 USER = "c0ffee00c0ffee00c0ffee00c0ffee00"
 OTHER_USER = "beef0000beef0000beef0000beef0000"
 ADMIN = "ad000000ad000000ad000000ad000000"
+TRUSTEE_DOMAIN_ADMIN = "d0a00000d0a00000d0a00000d0a00000"
 PASSWORDS = {"demo": (USER, "demo-secret"), "other": (OTHER_USER,
                                                       "other-secret"),
-             "admin": (ADMIN, "admin-secret")}
+             "admin": (ADMIN, "admin-secret"),
+             # Magnum's [trust] trustee_domain_admin: its domain-scoped
+             # token tells Magnum the trustee domain's id.
+             "trustee_domain_admin": (TRUSTEE_DOMAIN_ADMIN,
+                                      "trustee-secret")}
+TRUSTEE_DOMAIN = "magnum-trustee-domain"
 REGION = "RegionOne"
 
 IMAGE_ID = "7a0b5b9e-1f57-4c2e-9a41-d5c1f4f0a001"
@@ -45,6 +51,11 @@ IMAGE_SCHEMA = {
     "additionalProperties": {"type": "string"},
     "links": [],
 }
+
+
+def user_token(user_id):
+    """The token a request of `user_id` carries (valid in every cloud)."""
+    return "token-of-" + user_id
 
 
 class FakeCloud:
@@ -73,7 +84,10 @@ class FakeCloud:
         self.server_groups = {}
         self.app_creds = {}        # id -> dict (with "user_id")
         self.deleted_app_creds = []
-        self.tokens = {}           # token -> (user id, project id)
+        # token -> (user id, project id); each user's request token (what
+        # Magnum's request context carries) is valid from the start.
+        self.tokens = {user_token(user): (user, PROJECT)
+                       for user, _ in PASSWORDS.values()}
         self.fail = {}             # (method, path prefix) -> HTTP code
         self.requests = []         # (method, path) served
         self._server = None
@@ -288,9 +302,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             "project": {"id": project, "name": "demo", "domain": {
                 "id": "default", "name": "Default"}},
             "roles": [{"id": "r-member", "name": "member"},
-                      {"id": "r-reader", "name": "reader"}] +
-                     ([{"id": "r-admin", "name": "admin"}]
-                      if user == ADMIN else []),
+                      {"id": "r-reader", "name": "reader"}] + (
+                [{"id": "r-admin", "name": "admin"}]
+                if user == ADMIN else []),
             "catalog": self.cloud.catalog()}}
 
     def _issue(self, body):
@@ -318,8 +332,15 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 "code": 401, "message": "The request you have made requires "
                 "authentication.", "title": "Unauthorized"}})
         token = cloud.issue_token(user)
-        return self._send(201, self._token_body(user, PROJECT, methods),
-                          {"X-Subject-Token": token})
+        reply = self._token_body(user, PROJECT, methods)
+        domain = body["auth"].get("scope", {}).get("domain")
+        if domain:
+            # Domain-scoped: the domain instead of the project.
+            del reply["token"]["project"]
+            reply["token"]["domain"] = {
+                "id": domain.get("id") or domain.get("name"),
+                "name": domain.get("name") or domain.get("id")}
+        return self._send(201, reply, {"X-Subject-Token": token})
 
     def _app_creds(self, method, user, rest, query):
         cloud = self.cloud
