@@ -7,6 +7,8 @@
 #                                          and periodic sync, fake bridge
 #   tests.shim.test_end_to_end[<release>]  the same against the real bridge,
 #                                          helm and the simulator
+#   tests.shim.test_diff_command[<release>]  the installed
+#                                          magnum-capi-bridge-diff command
 #   tests.shim.test_eventlet[<release>]    monkey-patched as magnum-conductor
 #                                          is, on the releases that still use
 #                                          eventlet
@@ -21,7 +23,7 @@ foreach(release ${MAGNUM_RELEASES})
     continue()
   endif()
   set(python "${${venv_var}}/bin/python")
-  set(suites test_driver test_end_to_end)
+  set(suites test_driver test_end_to_end test_diff_command)
   if(release IN_LIST MAGNUM_EVENTLET_RELEASES)
     list(APPEND suites test_eventlet)
   endif()

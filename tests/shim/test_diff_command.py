@@ -1,13 +1,15 @@
 """`magnum-capi-bridge-diff` as an operator runs it: the console script
-pip installed, reading magnum.conf, Magnum's database and the cloud through
+pip installed from the shim's wheel into the Magnum release's interpreter, reading magnum.conf, Magnum's database and the cloud through
 Magnum's own clients (an admin context from [keystone_auth]), asking the
 bridge's DiffCluster. The tool's `run()` is tested end to end elsewhere;
 this runs the installed command, which is where start-up breaks."""
 
+import glob
 import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import textwrap
 import unittest
@@ -17,8 +19,6 @@ from tests.shim import fake_bridge
 from tests.support import fake_cloud
 
 from magnum_capi_bridge.pb import driver_pb2
-
-SHIM = os.path.join(magnum_env.ROOT, "driver_shim")
 
 # A child that writes one template and one cluster with its node groups
 # into the database file, with Magnum's objects.
@@ -76,20 +76,21 @@ class DiffCommandTest(unittest.TestCase):
         self.addCleanup(self.bridge.stop)
 
     def install(self):
-        source = os.path.join(self.tmp, "driver_shim")
-        shutil.copytree(SHIM, source, ignore=shutil.ignore_patterns(
-            "__pycache__", "*.egg-info", "build"))
+        # The wheel `make shim-wheel` builds, as operators install it into
+        # Magnum's interpreter.
+        wheels = glob.glob(os.path.join(magnum_env.BUILD, "dist", "*.whl"))
+        self.assertEqual(1, len(wheels), wheels)
         target = os.path.join(self.tmp, "site")
         out = subprocess.run(
-            ["/usr/bin/python3", "-m", "pip", "install", "--no-index",
-             "--no-deps", "--no-build-isolation", "--target", target,
-             source], capture_output=True, text=True, timeout=300)
+            [sys.executable, "-m", "pip", "install", "--no-index",
+             "--no-deps", "--target", target, wheels[0]],
+            capture_output=True, text=True, timeout=300)
         self.assertEqual(0, out.returncode, out.stderr[-3000:])
         return target
 
     def seed(self, url):
         out = subprocess.run(
-            ["/usr/bin/python3", "-c",
+            [sys.executable, "-c",
              SEED % {"root": magnum_env.ROOT, "url": url}],
             capture_output=True, text=True, timeout=300,
             env=dict(os.environ, CAPI_BRIDGE_BUILD_DIR=magnum_env.BUILD))
@@ -137,7 +138,7 @@ class DiffCommandTest(unittest.TestCase):
         env = dict(os.environ, PYTHONPATH=target,
                    XDG_CACHE_HOME=os.path.join(self.tmp, "cache"))
 
-        out = subprocess.run(["/usr/bin/python3"] + command + ["shop"],
+        out = subprocess.run([sys.executable] + command + ["shop"],
                              capture_output=True, text=True, timeout=120,
                              env=env, cwd=self.tmp)
         # 1: the cluster would change.
@@ -153,7 +154,7 @@ class DiffCommandTest(unittest.TestCase):
                          asked.facts.external_network_id)
 
         out = subprocess.run(
-            ["/usr/bin/python3"] + command + ["-o", "json", uuid, "nope"],
+            [sys.executable] + command + ["-o", "json", uuid, "nope"],
             capture_output=True, text=True, timeout=120, env=env,
             cwd=self.tmp)
         # 5: one cluster could not be compared; the other still was.
