@@ -1,6 +1,14 @@
 """Shared set-up of the integration tests: the simulator with the stand-in
 chart in a local chart repository, the real helm binary, and the bridge
-server configured against them."""
+server configured against them.
+
+CAPI_BRIDGE_KUBE chooses the management cluster: `sim` (the default) is the
+simulator; `real-v1beta1` a real kube-apiserver with Cluster API v1.10's
+CRDs (and CAPO's, the addon provider's), CAPI's status played by the test
+(tests/support/kube_real/); `real-v1beta2` the same with Cluster API
+v1.13's CRDs (v1beta2 stored, v1beta1 served), converted by CAPI's own
+managers. Tests that need what only the simulator has
+(fault injection, its request counters) are marked `simulator_only`."""
 
 import copy
 import os
@@ -9,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import unittest
 
 import yaml
 
@@ -37,11 +46,38 @@ from google.protobuf import json_format  # noqa: E402
 from tests.support.kube_sim import Simulator  # noqa: E402
 from tests.support.kube_sim import resources  # noqa: E402
 
+KUBE = os.environ.get("CAPI_BRIDGE_KUBE", "sim")
+REAL_GENERATIONS = {"real-v1beta1": "v1beta1", "real-v1beta2": "v1beta2"}
+if KUBE != "sim" and KUBE not in REAL_GENERATIONS:
+    raise RuntimeError("CAPI_BRIDGE_KUBE=%s: expected sim or one of %s" % (
+        KUBE, ", ".join(sorted(REAL_GENERATIONS))))
+REAL = KUBE in REAL_GENERATIONS
+if REAL:
+    from tests.support.kube_real import apiserver as kube_real_api  # noqa
+    from tests.support.kube_real.management import Management  # noqa
+    _MISSING = kube_real_api.tools_missing(REAL_GENERATIONS[KUBE])
+    if _MISSING:
+        raise RuntimeError("CAPI_BRIDGE_KUBE=%s: %s" % (KUBE, _MISSING))
+
+
+def simulator_only(reason):
+    """Skips a test (or a class) on the real API server: `reason` says
+    what of the simulator's it needs."""
+    return unittest.skipIf(REAL, "simulator only (%s): %s" % (KUBE, reason))
+
 
 def package_charts(directory, versions):
-    """Packages the stand-in chart at each version and indexes the repo."""
+    """Packages the stand-in chart at each version and indexes the repo.
+    On the real API server, the copy the real CRDs accept
+    (tests/support/kube_real/chart_fixes.py)."""
+    chart = STAND_IN_CHART
+    if REAL:
+        from tests.support.kube_real import chart_fixes
+        chart, _ = chart_fixes.corrected_copy(
+            chart, tempfile.mkdtemp(prefix="chart-",
+                                    dir=os.path.dirname(directory)))
     for version in versions:
-        subprocess.run([HELM, "package", STAND_IN_CHART, "--version", version,
+        subprocess.run([HELM, "package", chart, "--version", version,
                         "-d", directory], check=True, capture_output=True)
     subprocess.run([HELM, "repo", "index", directory], check=True,
                    capture_output=True)
@@ -103,30 +139,43 @@ class Environment:
         charts = os.path.join(self.dir, "charts")
         os.makedirs(charts)
         package_charts(charts, chart_versions)
-        self.sim = Simulator(os.path.join(self.dir), step_seconds=step_seconds,
-                             chart_dir=charts, teardown_steps=2).start()
-        self.config_path = os.path.join(self.dir, "bridge.yaml")
-        with open(self.config_path, "w") as f:
-            f.write("listen: 127.0.0.1:0\ninsecure: true\n"
-                    "chart:\n%s"
-                    "management:\n  kubeconfig: %s\n"
-                    "  deletion_poll_seconds: 1\n"
-                    "  max_attempts: 4\n%s"
-                    "helm:\n  binary: %s\n  cache_dir: %s\n  "
-                    "timeout_seconds: %d\n  kill_grace_seconds: %d\n%s" % (
-                        ("  repo: \"\"\n  name: %s/openstack-cluster\n" %
-                         self.sim.oci_url) if oci else
-                        "  repo: %s\n" % self.sim.chart_url,
-                        self.sim.kubeconfig, management_config, helm,
-                        os.path.join(self.dir, "cache"), helm_timeout,
-                        kill_grace, extra_config))
-        # The server's log goes to a file: a pipe nobody drains would block
-        # it once full, and tests read the log lines.
-        self.log_path = os.path.join(self.dir, "server.log")
-        open(self.log_path, "w").close()
-        self.ops_url = ""
-        self.replicas = []
-        self.start_server(ops="ops_listen:" in extra_config)
+        if REAL:
+            # `sim` is then the real management cluster in the simulator's
+            # shape (tests/support/kube_real/management.py).
+            self.sim = Management(self.dir, REAL_GENERATIONS[KUBE],
+                                  step_seconds=step_seconds,
+                                  chart_dir=charts, teardown_steps=2,
+                                  helm=HELM).start()
+        else:
+            self.sim = Simulator(os.path.join(self.dir),
+                                 step_seconds=step_seconds,
+                                 chart_dir=charts, teardown_steps=2).start()
+        try:
+            self.config_path = os.path.join(self.dir, "bridge.yaml")
+            with open(self.config_path, "w") as f:
+                f.write("listen: 127.0.0.1:0\ninsecure: true\n"
+                        "chart:\n%s"
+                        "management:\n  kubeconfig: %s\n"
+                        "  deletion_poll_seconds: 1\n"
+                        "  max_attempts: 4\n%s"
+                        "helm:\n  binary: %s\n  cache_dir: %s\n  "
+                        "timeout_seconds: %d\n  kill_grace_seconds: %d\n%s" % (
+                            ("  repo: \"\"\n  name: %s/openstack-cluster\n" %
+                             self.sim.oci_url) if oci else
+                            "  repo: %s\n" % self.sim.chart_url,
+                            self.sim.kubeconfig, management_config, helm,
+                            os.path.join(self.dir, "cache"), helm_timeout,
+                            kill_grace, extra_config))
+            # The server's log goes to a file: a pipe nobody drains would block
+            # it once full, and tests read the log lines.
+            self.log_path = os.path.join(self.dir, "server.log")
+            open(self.log_path, "w").close()
+            self.ops_url = ""
+            self.replicas = []
+            self.start_server(ops="ops_listen:" in extra_config)
+        except BaseException:
+            self.sim.stop()
+            raise
 
     def start_server(self, ops=False):
         """Starts (or starts again) the bridge on the same config; its log
@@ -263,9 +312,23 @@ class Environment:
 
     def requests_seen(self):
         """Requests the simulator has served so far (all kinds)."""
+        if REAL:
+            raise unittest.SkipTest("simulator only: counts its requests")
         return self.sim.stats.snapshot()["total"]
 
     def fault(self, **spec):
+        """Faults by name (tests/support/kube_sim/server.py). On the real
+        API server only the played controllers' (`capi`) exist: a test
+        asking the API itself to misbehave is skipped there."""
+        if REAL:
+            api_faults = sorted(k for k in spec if k not in ("capi", "clear"))
+            if api_faults:
+                raise unittest.SkipTest(
+                    "simulator only: the API server's faults (%s)" %
+                    ", ".join(api_faults))
+            for name, value in spec.get("capi", {}).items():
+                self.sim.controllers.inject(name, value)
+            return
         import json
         import ssl
         import urllib.request
@@ -278,5 +341,5 @@ class Environment:
 
 
 __all__ = ["driver_pb2", "grpc", "json_format", "resources", "Environment",
-           "example_spec", "credential",
+           "example_spec", "credential", "simulator_only", "REAL", "KUBE",
            "CLI", "HELM", "TESTDATA"]

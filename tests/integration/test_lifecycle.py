@@ -12,7 +12,8 @@ import subprocess
 import unittest
 
 from tests.integration.harness import (CLI, Environment, credential,
-                                       driver_pb2, example_spec, grpc)
+                                       driver_pb2, example_spec, grpc,
+                                       simulator_only)
 
 
 class LifecycleTest(unittest.TestCase):
@@ -254,20 +255,26 @@ class LifecycleTest(unittest.TestCase):
         self.assertEqual(pulled("0.23.0"), 1)
         self.assertLessEqual(pulled("0.27.0"), 1)
 
-    def test_cli_create_prints_the_release(self):
+    def cli_files(self, number, name):
+        """A spec file and a credential file for the CLI."""
         env = self.env
-        spec_path = os.path.join(env.dir, "cli-spec.json")
-        cred_path = os.path.join(env.dir, "cred.yaml")
+        spec_path = os.path.join(env.dir, "cli-spec-%d.json" % number)
+        cred_path = os.path.join(env.dir, "cred-%d.yaml" % number)
         from google.protobuf import json_format
         spec = example_spec(**{"cluster.uuid": "77777777-aaaa-4bbb-8ccc-"
-                                               "000000000007",
-                               "cluster.name": "from-cli"})
+                                               "00000000000%d" % number,
+                               "cluster.name": name})
         with open(spec_path, "w") as f:
             f.write(json_format.MessageToJson(
                 spec, preserving_proto_field_name=True))
         with open(cred_path, "w") as f:
             f.write("application_credential_id: ac-0009\n"
                     "application_credential_secret: cli-secret-0009\n")
+        return spec_path, cred_path
+
+    def test_cli_create_prints_the_release(self):
+        env = self.env
+        spec_path, cred_path = self.cli_files(7, "from-cli")
         result = subprocess.run(
             [CLI, "--insecure", "--address", env.address, "create", "-s",
              spec_path, "--credential", cred_path],
@@ -278,6 +285,10 @@ class LifecycleTest(unittest.TestCase):
                          r"namespace magnum-")
         self.assertIn("ca_certificates", result.stderr)  # the CA warning
 
+    @simulator_only("makes the management cluster answer 503")
+    def test_cli_says_the_management_cluster_is_down(self):
+        env = self.env
+        spec_path, cred_path = self.cli_files(8, "cli-down")
         # The bridge answers, the management cluster does not: the CLI
         # says what failed and exits 4 (retry later), not 3 (unreachable).
         env.fault(errors=[{"code": 503, "count": 1000}])
@@ -323,6 +334,7 @@ class OciChartTest(unittest.TestCase):
         self.assertEqual(env.sim.chart_downloads(), {})
 
 
+@simulator_only("injects 503s, 429s and dropped connections")
 class FaultTest(unittest.TestCase):
     """Faults of the management cluster: retried, or a clear error with
     nothing half-applied."""

@@ -17,7 +17,7 @@ import unittest
 import urllib.request
 
 from tests.integration.harness import (Environment, credential, driver_pb2,
-                                       example_spec, grpc)
+                                       example_spec, grpc, simulator_only)
 from tests.integration.test_status import StatusCalls, status_name
 
 # helm.timeout_seconds + helm.kill_grace_seconds: a pending mark older than
@@ -146,6 +146,7 @@ class RecoveryTest(unittest.TestCase):
         return call()
 
     # -- tests
+    @simulator_only("holds an API request to kill mid-request")
     def test_bridge_killed_mid_create_then_create_recovers(self):
         env = self.env
         spec = example_spec(**{"cluster.uuid": "44444444-aaaa-4bbb-8ccc-"
@@ -174,6 +175,7 @@ class RecoveryTest(unittest.TestCase):
             'capi_bridge_helm_recoveries_total{from="pending-install"}'), 1)
         self.assertIn('msg="release recovered"', env.log())
 
+    @simulator_only("holds an API request to kill mid-request")
     def test_bridge_killed_mid_resize_then_resize_recovers(self):
         env = self.env
         spec, release, ns = self.created(2, "resized")
@@ -203,6 +205,7 @@ class RecoveryTest(unittest.TestCase):
         self.assertEqual(self.metric(
             'capi_bridge_helm_recoveries_total{from="pending-upgrade"}'), 1)
 
+    @simulator_only("holds an API request to kill mid-request")
     def test_helm_killed_at_its_deadline_leaves_nothing_pending(self):
         env = self.env
         spec, release, ns = self.created(3, "slow")
@@ -259,6 +262,7 @@ class RecoveryTest(unittest.TestCase):
                       "nothing was applied", hurried.exception.details())
         self.assertEqual(self.records(release, ns), {1: "deployed"})
 
+    @simulator_only("holds an API request to kill mid-request")
     def test_once_helm_started_the_verb_finishes_after_the_caller_left(self):
         env = self.env
         spec, release, ns = self.created(6, "patient")

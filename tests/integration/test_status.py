@@ -20,7 +20,8 @@ import urllib.request
 from google.protobuf import json_format
 
 from tests.integration.harness import (CLI, Environment, credential,
-                                       driver_pb2, example_spec, grpc)
+                                       driver_pb2, example_spec, grpc,
+                                       simulator_only)
 
 
 def status_name(value):
@@ -107,6 +108,7 @@ class StatusTest(StatusCalls, unittest.TestCase):
         self.assertEqual(driver_pb2.HealthStatus.Name(final.health_status),
                          "HEALTHY", dict(final.health_status_reason))
 
+    @simulator_only("counts the requests the API server served")
     def test_steady_state_status_sends_no_request(self):
         spec, ns = self.create(2, "steady")
         self.wait_status(spec, "CREATE_IN_PROGRESS", "CREATE_COMPLETE")
@@ -337,6 +339,7 @@ class CliTest(StatusCalls, unittest.TestCase):
                       watched.stderr)
 
 
+@simulator_only("cuts watches, compacts and fails requests on demand")
 class CacheResilienceTest(StatusCalls, unittest.TestCase):
     """The watch cache through cut watches, compaction and an outage: no
     stale answers once the API is back."""
@@ -390,6 +393,7 @@ class CacheResilienceTest(StatusCalls, unittest.TestCase):
             what="the cache to catch up after the outage (stale answer)")
 
 
+@simulator_only("fails every request for a while")
 class StalenessTest(StatusCalls, unittest.TestCase):
     """Past status.max_staleness_seconds without a word from the management
     cluster, the bridge says so instead of answering from old data."""
@@ -455,6 +459,7 @@ class DirectReadTest(StatusCalls, unittest.TestCase):
 
     environment = {"extra_config": "status:\n  watch_cache: false\n"}
 
+    @simulator_only("counts the requests the API server served")
     def test_same_rules_without_the_cache(self):
         spec, ns = self.create(21, "uncached")
         before = self.env.requests_seen()

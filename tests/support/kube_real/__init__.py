@@ -1,0 +1,1 @@
+"""A real kube-apiserver (built by tools.mk) for the integration tests."""
