@@ -34,7 +34,7 @@ CMAKE_EXTRA_ARGS :=
 -include tests/support/kube_real/tools.mk
 -include tests/support/magnum_releases/venvs.mk
 
-.PHONY: all deps helm build test demo bench bench-create bench-status bench-conductor \
+.PHONY: all deps helm build test demo bench bench-create bench-status bench-conductor bench-shim-cost \
   stubs docs shim-wheel fuzz format clean
 
 all: build
@@ -79,12 +79,18 @@ bench: build
 	$(MAKE) bench-create
 	$(MAKE) bench-status
 	$(MAKE) bench-conductor
+	$(MAKE) bench-shim-cost
 
 bench-create: build
 	CAPI_BRIDGE_BUILD_DIR=$(abspath $(BUILD_DIR)) /usr/bin/python3 tests/bench/create_bench.py --clusters 30
 
 bench-conductor: build
 	CAPI_BRIDGE_BUILD_DIR=$(abspath $(BUILD_DIR)) /usr/bin/python3 tests/bench/conductor_bench.py --clusters 1000
+
+# Magnum's periodic status job per call: a no-op driver, a minimal one and
+# ours, with and without eventlet (docs/magnum-driver.md).
+bench-shim-cost: build
+	CAPI_BRIDGE_BUILD_DIR=$(abspath $(BUILD_DIR)) /usr/bin/python3 tests/bench/shim_cost_bench.py --clusters 100 --calls 1000
 
 bench-status: build
 	CAPI_BRIDGE_BUILD_DIR=$(abspath $(BUILD_DIR)) /usr/bin/python3 tests/bench/status_bench.py --clusters 1000 --memory-clusters 10000

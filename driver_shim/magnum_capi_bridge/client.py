@@ -38,7 +38,7 @@ class ConfigError(BridgeError):
 
 
 _lock = threading.Lock()
-_channels = {}
+_stubs = {}     # _channel_key → (channel, its ClusterDriver stub)
 
 
 def _read(path, option):
@@ -78,22 +78,26 @@ def _make_channel(opts):
 
 
 def stub(opts):
-    """The ClusterDriver stub for the [capi_bridge] options `opts`."""
+    """The ClusterDriver stub for the [capi_bridge] options `opts` (made
+    once per channel: a stub builds a callable per method)."""
     key = _channel_key(opts)
-    with _lock:
-        channel = _channels.get(key)
-        if channel is None:
-            channel = _make_channel(opts)
-            _channels[key] = channel
-    return driver_pb2_grpc.ClusterDriverStub(channel)
+    made = _stubs.get(key)
+    if made is None:
+        with _lock:
+            made = _stubs.get(key)
+            if made is None:
+                channel = _make_channel(opts)
+                made = (channel, driver_pb2_grpc.ClusterDriverStub(channel))
+                _stubs[key] = made
+    return made[1]
 
 
 def reset():
     """Closes every cached channel (tests, option reloads)."""
     with _lock:
-        for channel in _channels.values():
+        for channel, _ in _stubs.values():
             channel.close()
-        _channels.clear()
+        _stubs.clear()
 
 
 def _metadata(opts, request_id):

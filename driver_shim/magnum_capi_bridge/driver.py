@@ -276,8 +276,7 @@ class Driver(driver.Driver):
 
     def _status(self, cluster, nodegroups):
         request = driver_pb2.GetClusterStatusRequest(
-            spec=spec_builder.build_spec(cluster, cluster.cluster_template,
-                                         nodegroups),
+            spec=spec_builder.status_spec(cluster, nodegroups),
             current_status=cluster.status)
         return self._call(None, "GetClusterStatus", request,
                           self._opts.status_timeout)
@@ -329,14 +328,16 @@ class Driver(driver.Driver):
         """Never completes a cluster under a node group in progress: a verb
         may have marked a group after this sync read the groups (the reply
         then speaks of the state before that verb). Costs one read, and
-        only when the reply would complete the cluster."""
+        only when the reply would complete the cluster (of the groups in
+        progress only: usually none, so no object is built)."""
         wanted = status_mapping.status_name(reply.status) or ""
         if not (wanted.endswith("_COMPLETE") and
                 cluster.status.endswith("_IN_PROGRESS")):
             return
         from magnum import objects
-        busy = status_mapping.groups_in_progress(
-            objects.NodeGroup.list(context, cluster.uuid))
+        busy = status_mapping.groups_in_progress(objects.NodeGroup.list(
+            context, cluster.uuid,
+            filters={"status": status_mapping.IN_PROGRESS}))
         if busy:
             reply.status = driver_pb2.Status.Value(cluster.status)
             reply.status_reason = "waiting for " + "; ".join(busy)

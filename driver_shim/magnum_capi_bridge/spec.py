@@ -92,16 +92,31 @@ def node_group_message(ng):
     return message
 
 
-def build_spec(cluster, template, nodegroups, facts=None,
-               create_timeout=None):
-    """The ClusterSpec of `cluster` with `template` and `nodegroups` (the
-    order given is kept; the control plane first reads best)."""
-    spec = pb.ClusterSpec(cluster=cluster_message(cluster, create_timeout),
-                          template=template_message(template))
+def _add_node_groups(spec, nodegroups):
+    """The control plane first (reads best), otherwise in the order given."""
     ordered = sorted(nodegroups,
                      key=lambda ng: 0 if _get(ng, "role") == "master" else 1)
     for ng in ordered:
         spec.node_groups.append(node_group_message(ng))
+
+
+def build_spec(cluster, template, nodegroups, facts=None,
+               create_timeout=None):
+    """The ClusterSpec of `cluster` with `template` and `nodegroups`."""
+    spec = pb.ClusterSpec(cluster=cluster_message(cluster, create_timeout),
+                          template=template_message(template))
+    _add_node_groups(spec, nodegroups)
     if facts is not None:
         spec.facts.CopyFrom(facts)
+    return spec
+
+
+def status_spec(cluster, nodegroups):
+    """The ClusterSpec of a status or health request: the cluster and its
+    node groups, what GetClusterStatus reads (see its request in
+    driver.proto). The template is left out: the bridge never reads it for
+    a status, and Magnum loads it from the database on first use (one
+    more read per status sync)."""
+    spec = pb.ClusterSpec(cluster=cluster_message(cluster))
+    _add_node_groups(spec, nodegroups)
     return spec

@@ -1,16 +1,23 @@
 """A bridge ClusterStatus reply → Magnum's cluster and node-group rows.
 
-`apply_status` changes only what the reply says differently and saves only
-objects that changed; node groups deleted one by one are destroyed once the
-bridge reports them gone (default groups are left to Magnum, which removes
-every row at DELETE_COMPLETE).
+`apply_node_groups` and `apply_cluster` change only what the reply says
+differently, and the groups are saved only when the reply changed them;
+node groups deleted one by one are destroyed once the bridge reports them
+gone (default groups are left to Magnum, which removes every row at
+DELETE_COMPLETE).
 """
 
+from magnum.objects import fields
 from oslo_log import log as logging
 
 from magnum_capi_bridge.pb import driver_pb2
 
 LOG = logging.getLogger(__name__)
+
+# Every status a node group can be in while its own operation runs (a
+# group's status is one of Magnum's ClusterStatus values).
+IN_PROGRESS = [s for s in fields.ClusterStatus.ALL
+               if s.endswith("_IN_PROGRESS")]
 
 HEALTH = {driver_pb2.HEALTHY: "HEALTHY", driver_pb2.UNHEALTHY: "UNHEALTHY",
           driver_pb2.UNKNOWN: "UNKNOWN"}
@@ -24,14 +31,17 @@ def status_name(value):
 
 
 def _set(obj, name, value):
-    """Assigns only a different value, so the object's own change tracking
-    (obj_what_changed) tells whether a save is needed."""
+    """Assigns only a different value; True if it did (the object's own
+    change tracking, obj_what_changed, then says the same)."""
     if getattr(obj, name) != value:
         setattr(obj, name, value)
+        return True
+    return False
 
 
 def apply_node_groups(cluster, nodegroups, reply):
-    """Applies the reply's node groups, saving those that changed."""
+    """Applies the reply's node groups to `nodegroups` (as just read, with
+    no change of their own), saving those the reply changed."""
     by_name = {ng.name: ng for ng in nodegroups}
     for group in reply.node_groups:
         ng = by_name.get(group.name)
@@ -44,18 +54,21 @@ def apply_node_groups(cluster, nodegroups, reply):
                          cluster.uuid, ng.name)
                 ng.destroy()
             continue
+        # What the reply changes decides the save (cheaper than asking
+        # the object: obj_what_changed walks every field).
+        changed = False
         if wanted is not None:
-            _set(ng, "status", wanted)
-        _set(ng, "status_reason", group.status_reason or None)
+            changed |= _set(ng, "status", wanted)
+        changed |= _set(ng, "status_reason", group.status_reason or None)
         addresses = list(group.node_addresses)
         if addresses:
-            _set(ng, "node_addresses", addresses)
+            changed |= _set(ng, "node_addresses", addresses)
         # An autoscaler moved the group: Magnum shows the real size.
         if (group.present and ng.status.endswith("_COMPLETE") and
                 group.desired_nodes != ng.node_count and
                 group.desired_nodes >= (ng.min_node_count or 0)):
-            _set(ng, "node_count", group.desired_nodes)
-        if ng.obj_what_changed():
+            changed |= _set(ng, "node_count", group.desired_nodes)
+        if changed:
             ng.save()
 
 
@@ -67,16 +80,18 @@ def groups_in_progress(nodegroups):
 
 
 def apply_cluster(cluster, reply):
-    """Copies status, reason, API address and version; True if changed."""
+    """Copies status, reason, API address and version; True if the reply
+    changed any of them."""
     wanted = status_name(reply.status)
+    changed = False
     if wanted is not None:
-        _set(cluster, "status", wanted)
-    _set(cluster, "status_reason", reply.status_reason or None)
+        changed |= _set(cluster, "status", wanted)
+    changed |= _set(cluster, "status_reason", reply.status_reason or None)
     if reply.api_address:
-        _set(cluster, "api_address", reply.api_address)
+        changed |= _set(cluster, "api_address", reply.api_address)
     if reply.coe_version:
-        _set(cluster, "coe_version", reply.coe_version)
-    return bool(cluster.obj_what_changed())
+        changed |= _set(cluster, "coe_version", reply.coe_version)
+    return changed
 
 
 def health(reply):
