@@ -122,12 +122,17 @@ class StatusTest(StatusCalls, unittest.TestCase):
         spec, ns = self.create(3, "scaled")
         self.wait_status(spec, "CREATE_IN_PROGRESS", "CREATE_COMPLETE")
         spec.node_groups[1].node_count = 4
+        # CAPI adds no machine until the test has looked: the group is at 3
+        # whatever the machine's speed.
+        worker = spec.cluster.stack_id + "-default-worker"
+        self.env.fault(capi={"hold_machine_deployment": worker})
         self.env.stub.UpdateCluster(driver_pb2.UpdateClusterRequest(
             spec=spec), timeout=60)
-        # Right after the verb the group is not at 4: in progress.
+        # The group is not at 4: in progress, naming the group.
         first = self.get(spec, "UPDATE_IN_PROGRESS")
         self.assertEqual(status_name(first.status), "UPDATE_IN_PROGRESS")
         self.assertIn("default-worker", first.status_reason)
+        self.env.fault(capi={"hold_machine_deployment": None})
         done = self.wait_status(spec, "UPDATE_IN_PROGRESS", "UPDATE_COMPLETE")
         self.assertEqual(len(done.node_addresses), 4)
         self.assertEqual({g.name: g.ready_nodes for g in done.node_groups},

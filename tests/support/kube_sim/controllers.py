@@ -74,7 +74,9 @@ class Controllers:
     def inject(self, name, value):
         """Faults: openstack_cluster_failure=<cluster>,
         machine_deployment_failed=<md>, addon_failed=<helmrelease>,
-        block_deletion=<cluster>; a null value clears the fault."""
+        block_deletion=<cluster>, hold_machine_deployment=<md> (its
+        machines are neither added nor removed until cleared, as when
+        OpenStack is slow to boot them); a null value clears the fault."""
         with self.lock:
             if value is None:
                 self.faults.pop(name, None)
@@ -361,7 +363,8 @@ class Controllers:
                      and status.get("phase") == "Running")
         if converged:
             return
-        if cp_ready and self._age(MD, md) >= self.step:
+        held = self._fault("hold_machine_deployment", name)
+        if cp_ready and not held and self._age(MD, md) >= self.step:
             labels = dict(spec.get("template", {}).get("metadata", {}).get(
                 "labels") or {})
             labels.update({"cluster.x-k8s.io/cluster-name": cluster_name,
