@@ -10,7 +10,7 @@ import unittest
 from unittest import mock
 
 from tests.shim import magnum_env  # configures Magnum first
-from tests.integration import harness
+from tests.shim.test_end_to_end import EndToEndCase
 
 import eventlet
 
@@ -22,21 +22,10 @@ from magnum_capi_bridge import facts
 NAMESPACE = "magnum-" + magnum_env.PROJECT
 
 
-class StatusGapTest(unittest.TestCase):
-
-    @classmethod
-    def setUpClass(cls):
-        cls.env = harness.Environment(step_seconds=0.1)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.env.close()
+class StatusGapTest(EndToEndCase):
 
     def setUp(self):
-        magnum_env.configure_bridge(self.env.address)
-        for p in magnum_env.patch_openstack():
-            self.addCleanup(p.stop)
-        self.magnum = magnum_env.Magnum()
+        super().setUp()
         self.finished = []
         real = shim_driver.Driver.update_cluster_status
 
