@@ -107,10 +107,21 @@ def main(argv=None):
 
     from magnum.common import context as magnum_context
     from magnum.common import service
+    import magnum.conf
     from magnum import objects
+    from oslo_config import cfg
+    from oslo_log import log as oslo_log
     config_args = [parser.prog]
     for path in args.config_file:
         config_args += ["--config-file", path]
+    # The report is the tool's standard output (JSON for -o json): Magnum's
+    # and the libraries' log lines go to standard error, unless magnum.conf
+    # sends them to a file.
+    try:
+        oslo_log.register_options(magnum.conf.CONF)
+    except cfg.DuplicateOptError:
+        pass
+    magnum.conf.CONF.set_default("use_stderr", True)
     service.prepare_service(config_args)
     # Importing magnum.objects registers Magnum's objects; a Magnum that
     # wants it done by a call offers register_all.
