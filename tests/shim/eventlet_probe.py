@@ -9,7 +9,10 @@ mode "plain": the same gRPC call made directly, without the thread pool
 mode "preloaded": grpc imported under eventlet before the shim (its locks
     are green ones), then the driver's status syncs of 5 clusters at once
 Prints one JSON line: ticks of a 50 ms green ticker during the call(s),
-the duration and the outcome(s).
+the duration and the outcome(s). With CAPI_SHIM_TICK_FLAG=<path> the ticker
+creates that file once it has ticked TICKS_FOR_FLAG times while the
+call(s) are in flight: a bridge holding its answer until the file exists
+shows, by state, that the hub ran during the call.
 """
 
 import sys
@@ -26,9 +29,12 @@ if sys.argv[2:] == ["preloaded"]:
     import grpc  # noqa: F401
 
 import json  # noqa: E402
+import os  # noqa: E402
 import time  # noqa: E402
 
 from tests.shim import magnum_env  # noqa: E402
+
+TICKS_FOR_FLAG = 5
 
 
 def main(address, mode):
@@ -50,13 +56,19 @@ def main(address, mode):
     cluster = clusters[0]
     ticks = []
     done = []
+    calling = []  # the tick count when the call(s) started
+    flag = os.environ.get("CAPI_SHIM_TICK_FLAG")
 
     def ticker():
         while not done:
             ticks.append(time.monotonic())
+            if (flag and calling and
+                    len(ticks) - calling[0] == TICKS_FOR_FLAG):
+                open(flag, "w").close()
             eventlet.sleep(0.05)
 
     def call():
+        calling.append(len(ticks))
         start = time.monotonic()
         try:
             if mode == "preloaded":

@@ -4,10 +4,11 @@ It records every request, remembers each cluster's node groups, answers
 status calls the way the bridge's rules do when everything is running
 (in-progress operations complete, deleted groups report DELETE_COMPLETE),
 and lets a test script failures: an error code for a verb, a status to
-report, or a delay before answering.
+report, a delay before answering, or an answer held until a file exists.
 """
 
 from concurrent import futures
+import os
 import threading
 import time
 
@@ -27,6 +28,11 @@ class FakeBridge(driver_pb2_grpc.ClusterDriverServicer):
         self.requests = []          # (verb, request) in arrival order
         self.errors = {}            # verb -> (grpc.StatusCode, message)
         self.delay = {}             # verb -> seconds
+        # verb -> (path, bound seconds): the answer waits until the file
+        # exists, or the bound passed; each wait is recorded in `releases`
+        # as "file" or "bound".
+        self.hold = {}
+        self.releases = []
         self.status_override = {}   # cluster uuid -> ClusterStatus
         self.deleted = set()        # cluster uuids deleted
         self.credentials = {}       # cluster uuid -> credential id
@@ -59,8 +65,17 @@ class FakeBridge(driver_pb2_grpc.ClusterDriverServicer):
             self.metadata[verb] = dict(context.invocation_metadata())
             error = self.errors.get(verb)
             delay = self.delay.get(verb, 0)
+            hold = self.hold.get(verb)
         if delay:
             time.sleep(delay)
+        if hold:
+            path, bound = hold
+            end = time.monotonic() + bound
+            while not os.path.exists(path) and time.monotonic() < end:
+                time.sleep(0.01)
+            with self.lock:
+                self.releases.append(
+                    "file" if os.path.exists(path) else "bound")
         if error:
             context.abort(error[0], error[1])
 
