@@ -42,9 +42,8 @@ def refuse(context, cluster):
     stored = objects.Cluster.get_by_uuid(context, cluster.uuid)
     names = cert_fields(cluster)
     kept = {name: getattr(stored, name) for name in names}
-    fresh = [getattr(cluster, name) for name in names
-             if getattr(cluster, name) and getattr(cluster, name) !=
-             kept[name] and getattr(cluster, name) not in kept.values()]
+    fresh = [ref for ref in (getattr(cluster, name) for name in names)
+             if ref and ref not in kept.values()]
     for ref in fresh:
         _delete_certificate(context, cluster, ref)
     status, reason = stored.status, stored.status_reason

@@ -335,12 +335,13 @@ class Driver(driver.Driver):
                 cluster.status.endswith("_IN_PROGRESS")):
             return
         from magnum import objects
-        busy = status_mapping.groups_in_progress(objects.NodeGroup.list(
+        busy = objects.NodeGroup.list(
             context, cluster.uuid,
-            filters={"status": status_mapping.IN_PROGRESS}))
+            filters={"status": status_mapping.IN_PROGRESS})
         if busy:
             reply.status = driver_pb2.Status.Value(cluster.status)
-            reply.status_reason = "waiting for " + "; ".join(busy)
+            reply.status_reason = "waiting for " + "; ".join(
+                "node group %s (%s)" % (ng.name, ng.status) for ng in busy)
 
     def _finish_delete(self, context, cluster, reply):
         """`reply` says the management cluster's objects are gone: deletes

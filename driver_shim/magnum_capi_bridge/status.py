@@ -72,26 +72,17 @@ def apply_node_groups(cluster, nodegroups, reply):
             ng.save()
 
 
-def groups_in_progress(nodegroups):
-    """"<name> (<status>)" of each group whose own operation runs."""
-    return ["node group %s (%s)" % (ng.name, ng.status)
-            for ng in nodegroups
-            if (ng.status or "").endswith("_IN_PROGRESS")]
-
-
 def apply_cluster(cluster, reply):
-    """Copies status, reason, API address and version; True if the reply
-    changed any of them."""
+    """Copies status, reason, API address and version (only different
+    values, so the cluster's change tracking says whether to save)."""
     wanted = status_name(reply.status)
-    changed = False
     if wanted is not None:
-        changed |= _set(cluster, "status", wanted)
-    changed |= _set(cluster, "status_reason", reply.status_reason or None)
+        _set(cluster, "status", wanted)
+    _set(cluster, "status_reason", reply.status_reason or None)
     if reply.api_address:
-        changed |= _set(cluster, "api_address", reply.api_address)
+        _set(cluster, "api_address", reply.api_address)
     if reply.coe_version:
-        changed |= _set(cluster, "coe_version", reply.coe_version)
-    return changed
+        _set(cluster, "coe_version", reply.coe_version)
 
 
 def health(reply):

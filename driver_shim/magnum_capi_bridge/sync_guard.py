@@ -31,4 +31,3 @@ def claim(uuid):
         if mine:
             with _LOCK:
                 _BUSY.discard(uuid)
-
