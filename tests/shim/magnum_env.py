@@ -351,3 +351,39 @@ class Magnum:
     def sync_health(self):
         """One run of Magnum's periodic sync_cluster_health_status."""
         self._run(self.tasks.sync_cluster_health_status)
+
+
+def count_status_syncs(test):
+    """Wraps the driver's update_cluster_status for the duration of
+    `test`; returns the list each finished status sync appends its
+    cluster's uuid to (whether the sync worked or not)."""
+    from magnum_capi_bridge import driver as shim_driver
+    finished = []
+    real = shim_driver.Driver.update_cluster_status
+
+    def counted(driver, *args, **kwargs):
+        try:
+            return real(driver, *args, **kwargs)
+        finally:
+            finished.append(args[1].uuid)
+
+    patcher = mock.patch.object(shim_driver.Driver, "update_cluster_status",
+                                counted)
+    patcher.start()
+    test.addCleanup(patcher.stop)
+    return finished
+
+
+def wait_for(predicate, what, timeout=60.0):
+    """Lets Magnum's periodic jobs run (under eventlet, by yielding to its
+    hub) until `predicate()` holds; `timeout` only bounds a test that
+    would otherwise hang."""
+    pause = time.sleep
+    if GREEN:
+        import eventlet
+        pause = eventlet.sleep
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for " + what)
+        pause(0.01)

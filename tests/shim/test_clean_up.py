@@ -4,11 +4,10 @@ the previous job still deletes what the cluster had in OpenStack; and a
 job that finds its cluster already finished (by another conductor) ends
 quietly, without Magnum deleting it a second time."""
 
-import time
 import unittest
 from unittest import mock
 
-from tests.shim import magnum_env  # noqa: F401  (configures Magnum first)
+from tests.shim import magnum_env  # configures Magnum first
 from tests.shim import test_driver
 
 import eventlet
@@ -18,16 +17,8 @@ from magnum import objects
 from magnum.service import periodic
 
 from magnum_capi_bridge import credentials
-from magnum_capi_bridge import driver as shim_driver
 
-
-def wait_for(predicate, what, timeout=60.0):
-    """Yields to Magnum's green threads until `predicate()` holds."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for " + what)
-        eventlet.sleep(0.01)
+wait_for = magnum_env.wait_for
 
 
 class CleanUpTest(test_driver.ShimTestCase):
@@ -39,27 +30,11 @@ class CleanUpTest(test_driver.ShimTestCase):
         m.clusters.cluster_delete(m.context, cluster.uuid)
         return m.reload(cluster)
 
-    def count_syncs(self):
-        finished = []
-        real = shim_driver.Driver.update_cluster_status
-
-        def counted(driver, *args, **kwargs):
-            try:
-                return real(driver, *args, **kwargs)
-            finally:
-                finished.append(args[1].uuid)
-
-        patcher = mock.patch.object(shim_driver.Driver,
-                                    "update_cluster_status", counted)
-        patcher.start()
-        self.addCleanup(patcher.stop)
-        return finished
-
     def test_overlapping_periodic_jobs_clean_up_once(self):
         m = self.magnum
         cluster = self.deleting_cluster()
         trust = cluster.trust_id
-        finished = self.count_syncs()
+        finished = magnum_env.count_status_syncs(self)
         # Keystone is slow to delete the credential: the first job is
         # still cleaning up when the next period starts another.
         started, release = [], []

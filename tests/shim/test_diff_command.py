@@ -1,5 +1,6 @@
 """`magnum-capi-bridge-diff` as an operator runs it: the console script
-pip installed from the shim's wheel into the Magnum release's interpreter, reading magnum.conf, Magnum's database and the cloud through
+pip installed from the shim's wheel into the Magnum release's
+interpreter, reading magnum.conf, Magnum's database and the cloud through
 Magnum's own clients (an admin context from [keystone_auth]), asking the
 bridge's DiffCluster. The tool's `run()` is tested end to end elsewhere;
 this runs the installed command, which is where start-up breaks."""

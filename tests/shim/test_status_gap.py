@@ -5,18 +5,14 @@ showed before the verb, and must never leave a group in progress under a
 complete cluster. Magnum's own handlers and periodic job, the shim, the
 real bridge and helm, the simulator."""
 
-import time
 import unittest
 from unittest import mock
 
 from tests.shim import magnum_env  # configures Magnum first
 from tests.shim.test_end_to_end import EndToEndCase
 
-import eventlet
-
 from magnum.drivers.common import driver as magnum_driver
 
-from magnum_capi_bridge import driver as shim_driver
 from magnum_capi_bridge import facts
 
 NAMESPACE = "magnum-" + magnum_env.PROJECT
@@ -26,19 +22,7 @@ class StatusGapTest(EndToEndCase):
 
     def setUp(self):
         super().setUp()
-        self.finished = []
-        real = shim_driver.Driver.update_cluster_status
-
-        def counted(driver, *args, **kwargs):
-            try:
-                return real(driver, *args, **kwargs)
-            finally:
-                self.finished.append(args[1].uuid)
-
-        patcher = mock.patch.object(shim_driver.Driver,
-                                    "update_cluster_status", counted)
-        patcher.start()
-        self.addCleanup(patcher.stop)
+        self.finished = magnum_env.count_status_syncs(self)
 
     def sync_now(self, cluster):
         """One run of Magnum's periodic sync, waited for to its end;
@@ -46,11 +30,8 @@ class StatusGapTest(EndToEndCase):
         m = self.magnum
         before = len(self.finished)
         m.sync_once()
-        deadline = time.monotonic() + 60
-        while len(self.finished) == before:
-            if time.monotonic() > deadline:
-                raise AssertionError("the status sync did not run")
-            eventlet.sleep(0.01)
+        magnum_env.wait_for(lambda: len(self.finished) > before,
+                            "the status sync to run")
         row = m.reload(cluster)
         return row.status, {name: ng.status
                             for name, ng in m.groups(row).items()}

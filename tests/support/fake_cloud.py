@@ -6,7 +6,8 @@ codes of the real APIs: Keystone v3 (tokens with a service catalog,
 domain-scoped ones, application credentials, regions), Glance v2 (images
 with custom properties, the image schema), Nova v2.1 (flavors,
 os-server-groups), Cinder v3 (volume types, types/default), Neutron v2.0
-(networks, subnets), and each service's version document. State lives in `FakeCloud`; tests read and change it.
+(networks, subnets), and each service's version document. State lives in
+`FakeCloud`; tests read and change it.
 
     cloud = FakeCloud().start()
     cloud.auth_url            # http://127.0.0.1:<port>/identity/v3
