@@ -25,16 +25,21 @@ if(KUBE_APISERVER AND ETCD_BINARY AND KUBE_CRDS_V1BETA1 AND KUBE_CRDS_V1BETA2
   set_tests_properties(tests.support.kube_real.test_kube_real PROPERTIES
     TIMEOUT 300 ENVIRONMENT "${KUBE_REAL_ENVIRONMENT}")
 
+  # One suite against one CAPI generation: <suite>[real-<generation>].
+  function(add_real_api_suite py generation)
+    add_test(NAME ${py}[real-${generation}]
+      COMMAND ${SYSTEM_PYTHON} -m unittest -v ${py}
+      WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+    set_tests_properties(${py}[real-${generation}] PROPERTIES TIMEOUT 900
+      ENVIRONMENT "${KUBE_REAL_ENVIRONMENT};CAPI_BRIDGE_KUBE=real-${generation}")
+  endfunction()
+
   foreach(py tests.integration.test_lifecycle
              tests.integration.test_status
              tests.integration.test_replicas
              tests.integration.test_recovery
              tests.integration.test_migration)
-    add_test(NAME ${py}[real-v1beta1]
-      COMMAND ${SYSTEM_PYTHON} -m unittest -v ${py}
-      WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
-    set_tests_properties(${py}[real-v1beta1] PROPERTIES TIMEOUT 900
-      ENVIRONMENT "${KUBE_REAL_ENVIRONMENT};CAPI_BRIDGE_KUBE=real-v1beta1")
+    add_real_api_suite(${py} v1beta1)
   endforeach()
 
   # CAPI v1.13: the chart's v1beta1 objects stored as v1beta2 through CAPI's
@@ -46,13 +51,7 @@ if(KUBE_APISERVER AND ETCD_BINARY AND KUBE_CRDS_V1BETA1 AND KUBE_CRDS_V1BETA2
   # (conversion files those conditions under status.deprecated.v1beta1),
   # where CAPI v1.13's controllers write the v1beta2 conditions too; the
   # player must write what they write first.
-  foreach(py tests.integration.test_lifecycle)
-    add_test(NAME ${py}[real-v1beta2]
-      COMMAND ${SYSTEM_PYTHON} -m unittest -v ${py}
-      WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
-    set_tests_properties(${py}[real-v1beta2] PROPERTIES TIMEOUT 900
-      ENVIRONMENT "${KUBE_REAL_ENVIRONMENT};CAPI_BRIDGE_KUBE=real-v1beta2")
-  endforeach()
+  add_real_api_suite(tests.integration.test_lifecycle v1beta2)
 else()
   message(STATUS "real kube-apiserver suites: not registered (make test "
                  "passes their tools' paths; see tests/support/kube_real/tools.mk)")

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "server/render/deep_merge.h"
 
 namespace capi_bridge::testing {
 
@@ -19,22 +20,6 @@ std::string NameOf(const json& object) {
 std::string NamespaceOf(const kube::ResourceType& type, const json& object) {
   if (!type.namespaced) return "";
   return object.value("/metadata/namespace"_json_pointer, std::string());
-}
-
-void Merge(json* into, const json& from) {
-  if (!into->is_object() || !from.is_object()) {
-    *into = from;
-    return;
-  }
-  for (auto it = from.begin(); it != from.end(); ++it) {
-    if (it->is_null()) {
-      into->erase(it.key());
-    } else if (into->contains(it.key())) {
-      Merge(&(*into)[it.key()], *it);
-    } else {
-      (*into)[it.key()] = *it;
-    }
-  }
 }
 
 bool IsWrite(const std::string& method) {
@@ -202,7 +187,7 @@ absl::StatusOr<json> FakeKubeClient::Apply(const kube::ResourceType& type,
   if (auto it = objects_.find(Key{type.plural, ns, name});
       it != objects_.end()) {
     stored = it->second;
-    Merge(&stored, object);
+    render::DeepMerge(object, &stored);
   }
   return StoreLocked(type, std::move(stored));
 }

@@ -2,12 +2,13 @@
 // interface, for unit tests of the code that reads and writes it.
 //
 // Objects live in a map keyed by resource (plural), namespace and name.
-// Server-side apply merges the applied document into the stored one (maps
-// recursively, anything else replaced), which is what the bridge's
-// appliers rely on; field ownership is not modelled. Label selectors
-// understand `k=v`, `k!=v` and `k` terms joined by commas. Every call is
-// recorded; a test can make the next calls of a method on a resource fail
-// with a chosen status. Watch is not served (UNIMPLEMENTED).
+// Server-side apply merges the applied document into the stored one as
+// render::DeepMerge does (maps recursively, anything else replaced, null
+// removes), which is what the bridge's appliers rely on; field ownership
+// is not modelled. Label selectors understand `k=v`, `k!=v` and `k` terms
+// joined by commas. Every call is recorded; a test can make the next calls
+// of a method on a resource fail with a chosen status. Watch is not served
+// (UNIMPLEMENTED).
 //
 // Thread-safe.
 #ifndef CAPI_BRIDGE_TESTS_UNIT_FAKES_FAKE_KUBE_CLIENT_H_
