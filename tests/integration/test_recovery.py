@@ -247,7 +247,11 @@ class RecoveryTest(unittest.TestCase):
                      what="CAPI to remove the Cluster")
         env.wait_for(lambda: not env.names("Secret", ns, mine), timeout=10,
                      what="the cluster's Secrets to be removed")
-        self.assertIn('msg="cluster gone, its Secrets removed"', env.log())
+        # The reaper logs once the deletion has returned: the line may
+        # follow the Secrets' disappearance by a moment.
+        env.wait_for(
+            lambda: 'msg="cluster gone, its Secrets removed"' in env.log(),
+            timeout=10, what="the reaper to log the removal")
 
     def test_a_caller_without_time_left_gets_nothing_applied(self):
         env = self.env
