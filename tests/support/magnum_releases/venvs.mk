@@ -11,25 +11,32 @@
 MAGNUM_RELEASES_DIR := tests/support/magnum_releases
 MAGNUM_RELEASES := 2024.1 2025.1 2026.1 2026.2
 
-# $(call magnum_venv,RELEASE): the release's venv directory.
-magnum_venv = $(CACHE_ROOT)/venvs/$(1)-$(shell cat \
+# $(call release_venv,RELEASE,NAME): the directory of venv NAME, pinned by
+# RELEASE's constraints, with requirements/NAME.txt installed. A release's
+# own venv is NAME = RELEASE; other suites may add named venvs beside it
+# (say, a release's Magnum plus Keystone) with $(call release_venv_rule,...).
+release_venv = $(CACHE_ROOT)/venvs/$(2)-$(shell cat \
   $(MAGNUM_RELEASES_DIR)/constraints/$(1).txt \
-  $(MAGNUM_RELEASES_DIR)/requirements/$(1).txt | sha256sum | cut -c1-16)
+  $(MAGNUM_RELEASES_DIR)/requirements/$(2).txt | sha256sum | cut -c1-16)
+
+# $(call magnum_venv,RELEASE): the release's own venv directory.
+magnum_venv = $(call release_venv,$(1),$(1))
 
 MAGNUM_VENV_STAMPS := $(foreach r,$(MAGNUM_RELEASES),$(call magnum_venv,$(r))/.installed)
 
 .PHONY: magnum-venvs
 magnum-venvs: $(MAGNUM_VENV_STAMPS)
 
-# The stamp of each release's venv, made by make_venv.sh (no prerequisites:
-# the directory's hash already stands for its inputs).
-define magnum_venv_rule
-$(call magnum_venv,$(1))/.installed:
-	@bash $(MAGNUM_RELEASES_DIR)/make_venv.sh $(call magnum_venv,$(1)) \
+# $(eval $(call release_venv_rule,RELEASE,NAME)): the rule making venv
+# NAME's stamp with make_venv.sh (no prerequisites: the directory's hash
+# already stands for its inputs).
+define release_venv_rule
+$(call release_venv,$(1),$(2))/.installed:
+	@bash $(MAGNUM_RELEASES_DIR)/make_venv.sh $(call release_venv,$(1),$(2)) \
 	  $(MAGNUM_RELEASES_DIR)/constraints/$(1).txt \
-	  $(MAGNUM_RELEASES_DIR)/requirements/$(1).txt
+	  $(MAGNUM_RELEASES_DIR)/requirements/$(2).txt
 endef
-$(foreach r,$(MAGNUM_RELEASES),$(eval $(call magnum_venv_rule,$(r))))
+$(foreach r,$(MAGNUM_RELEASES),$(eval $(call release_venv_rule,$(r),$(r))))
 
 TEST_PREREQS += magnum-venvs
 CMAKE_EXTRA_ARGS += $(foreach r,$(MAGNUM_RELEASES),\
