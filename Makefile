@@ -33,6 +33,9 @@ TEST_PREREQS :=
 CMAKE_EXTRA_ARGS :=
 -include tests/support/kube_real/tools.mk
 -include tests/support/magnum_releases/venvs.mk
+-include tests/operator/operator.mk
+-include tests/bench/reference_drivers.mk
+-include tests/support/autoscaler/autoscaler.mk
 
 .PHONY: all deps helm build test demo bench bench-create bench-status bench-conductor bench-shim-cost bench-eventlet \
   stubs docs shim-wheel fuzz format clean
