@@ -10,8 +10,9 @@ the stored objects are migrated the way kube-storage-version-migrator
 does (every object rewritten, then status.storedVersions set to v1beta2
 alone). Through all of it the bridge must report the cluster as before:
 its Magnum status, node counts, addresses and health; without a restart
-(still reading v1beta1, now converted by CAPI from v1beta2 storage), after
-a restart (reading v1beta2), and for a following resize.
+(still reading v1beta1, now converted by CAPI from v1beta2 storage), when
+v1beta1 stops being served (moving to v1beta2 by itself), after a restart
+(reading v1beta2), and for a following resize.
 """
 
 import re
@@ -162,6 +163,22 @@ class CapiUpgradeTest(unittest.TestCase):
                          "infrastructure.cluster.x-k8s.io")
         self.wait_same(spec, "CREATE_COMPLETE", before,
                        "after the storage migration, without a restart")
+
+        # v1beta1 no longer served (as from CAPI v1.16), the bridge still
+        # running: its v1beta1 watches are refused (404), it asks which
+        # version is served and relists in v1beta2, and answers the same.
+        capi_groups = ("cluster.x-k8s.io", "controlplane.cluster.x-k8s.io")
+        offset = len(env.log())
+        env.sim.api.serve(capi_groups, "v1beta1", False)
+        env.wait_for(lambda: V1BETA2_LISTS <= self.lists(offset),
+                     timeout=120,
+                     what="the running bridge listing CAPI in v1beta2")
+        self.wait_same(spec, "CREATE_COMPLETE", before,
+                       "after v1beta1 stopped being served, without a "
+                       "restart")
+        # Served again: the bridge still writes its own annotations in
+        # v1beta1 (the resize below), which CAPI serves until v1.16.
+        env.sim.api.serve(capi_groups, "v1beta1", True)
 
         # A restart: the bridge reads v1beta2 from the start.
         env.kill_server()
