@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "server/autoscaling/verb_hook.h"  // issue 26 hook
 #include "server/log/log.h"
 #include "server/render/naming.h"
 #include "server/service/adoption.h"
@@ -426,6 +427,10 @@ absl::StatusOr<v1::OperationResponse> ClusterService::Apply(ApplyPlan plan) {
               {{"namespace", ns}, {"chart_version", chart_version}});
     response.set_unchanged(true);
     MarkOperationStarted(release, ns, started, plan.verb);
+    // ---- autoscaling hook (issue 26): the autoscaler's RBAC and capacity
+    // annotations after the release; a pipeline stage after Apply.
+    autoscaling::AfterReleaseApplied(*kube_, spec, release, ns,
+                                     rendered->values, &response);
     return response;
   }
   if (absl::Status time = EnoughTimeLeft(
@@ -455,6 +460,9 @@ absl::StatusOr<v1::OperationResponse> ClusterService::Apply(ApplyPlan plan) {
                                 {"revision", result->revision},
                                 {"helm_status", result->status}});
   MarkOperationStarted(release, ns, started, plan.verb);
+  // autoscaling hook (issue 26), as in the unchanged case above.
+  autoscaling::AfterReleaseApplied(*kube_, spec, release, ns, rendered->values,
+                                   &response);
   return response;
 }
 
@@ -722,6 +730,8 @@ absl::StatusOr<v1::OperationResponse> ClusterService::Delete(
   log::Info(*removed ? "release uninstalled" : "release was already gone",
             {{"namespace", ns}});
   response.set_unchanged(!*removed);
+  // autoscaling hook (issue 26): the autoscaler's Role goes too.
+  autoscaling::AfterReleaseUninstalled(*kube_, spec, release, ns, &response);
   if (options_.operation_times != nullptr) {
     options_.operation_times->Record(spec.cluster().uuid(), absl::Now());
   }
