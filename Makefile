@@ -84,6 +84,7 @@ bench: build
 	$(MAKE) bench-conductor
 	$(MAKE) bench-shim-cost
 	$(MAKE) bench-eventlet
+	$(if $(BENCH_EXTRA),$(MAKE) $(BENCH_EXTRA))
 
 bench-create: build
 	CAPI_BRIDGE_BUILD_DIR=$(abspath $(BUILD_DIR)) /usr/bin/python3 tests/bench/create_bench.py --clusters 30

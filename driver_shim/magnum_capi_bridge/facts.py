@@ -67,7 +67,8 @@ def gpus_of(extra_specs):
             return 0
     gpus = count(extra_specs.get("resources:VGPU", 0))
     if not gpus:
-        for alias in str(extra_specs.get("pci_passthrough:alias", "")).split(","):
+        aliases = str(extra_specs.get("pci_passthrough:alias", ""))
+        for alias in aliases.split(","):
             name, _, number = alias.partition(":")
             if name.strip():
                 gpus += count(number or 1)

@@ -3,7 +3,8 @@ magnum-conductor runs it, many driver calls at once, against a bridge.
 
 Usage: conductor_probe.py <bridge address> <mode> <clusters> [--bound S]
                           [--mixed] [--serial]
-mode "eventlet": monkey-patched first, as magnum-conductor up to 2026.1;
+mode "eventlet": monkey-patched first by the release's own `magnum.cmd`,
+                 as magnum-conductor up to 2026.1;
                  Magnum's own MagnumPeriodicTasks.sync_cluster_status ticks
                  (one looping call, so one green thread, per cluster)
 mode "threads":  not patched, as Magnum master: the same status jobs run in
@@ -30,8 +31,13 @@ import sys
 
 MODE = sys.argv[2] if len(sys.argv) > 2 else "eventlet"
 if MODE == "eventlet":
+    # What every magnum-* command imports first: on the releases that run
+    # eventlet it monkey-patches the process (and on some adjusts
+    # threading).
+    import magnum.cmd  # noqa: F401
     import eventlet
-    eventlet.monkey_patch()
+    if not eventlet.patcher.is_monkey_patched("thread"):
+        sys.exit("this Magnum's commands do not run under eventlet")
 
 import argparse  # noqa: E402
 import json  # noqa: E402

@@ -374,14 +374,20 @@ def count_status_syncs(test):
     return finished
 
 
+def pause(seconds):
+    """Sleeps the way the release's periodic jobs do: yielding to the hub
+    under eventlet, an OS thread's sleep where the jobs are threads."""
+    if GREEN:
+        import eventlet
+        eventlet.sleep(seconds)
+    else:
+        time.sleep(seconds)
+
+
 def wait_for(predicate, what, timeout=60.0):
     """Lets Magnum's periodic jobs run (under eventlet, by yielding to its
     hub) until `predicate()` holds; `timeout` only bounds a test that
     would otherwise hang."""
-    pause = time.sleep
-    if GREEN:
-        import eventlet
-        pause = eventlet.sleep
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:

@@ -10,7 +10,6 @@ from unittest import mock
 from tests.shim import magnum_env  # configures Magnum first
 from tests.shim import test_driver
 
-import eventlet
 from oslo_service import loopingcall
 
 from magnum import objects
@@ -33,7 +32,8 @@ class CleanUpTest(test_driver.ShimTestCase):
     def test_overlapping_periodic_jobs_clean_up_once(self):
         m = self.magnum
         cluster = self.deleting_cluster()
-        trust = cluster.trust_id
+        # Where Magnum has trusts, the cluster's is deleted once too.
+        trust = getattr(cluster, "trust_id", None)
         finished = magnum_env.count_status_syncs(self)
         # Keystone is slow to delete the credential: the first job is
         # still cleaning up when the next period starts another.
@@ -43,7 +43,7 @@ class CleanUpTest(test_driver.ShimTestCase):
         def slow_delete(target, *args, **kwargs):
             started.append(target.uuid)
             while not release:
-                eventlet.sleep(0.01)
+                magnum_env.pause(0.01)
             return real_delete(target, *args, **kwargs)
 
         with mock.patch.object(credentials, "delete", slow_delete), \
@@ -60,7 +60,8 @@ class CleanUpTest(test_driver.ShimTestCase):
             wait_for(lambda: len(finished) == 2 and not m.exists(cluster),
                      "the first job to finish the cluster")
         self.assertEqual([cluster.uuid], started)
-        self.assertEqual(1, magnum_env.TRUSTS_DELETED.count(trust))
+        if magnum_env.TRUSTS:
+            self.assertEqual(1, magnum_env.TRUSTS_DELETED.count(trust))
         self.assertFalse(any(c["name"].startswith("magnum-" + cluster.uuid)
                              for c in magnum_env.CLOUD.app_creds.values()))
 

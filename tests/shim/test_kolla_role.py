@@ -67,7 +67,8 @@ class KollaRoleTest(unittest.TestCase):
         self.write(os.path.join(self.kayobe, "kolla.yml"), KOLLA_YML)
         for name in ("ca.crt", "tls.crt", "tls.key"):
             self.write(os.path.join(tls, name), "PEM of %s\n" % name)
-        self.host_dir = os.path.join(self.tmp.name, "host", "magnum-capi-bridge")
+        self.host_dir = os.path.join(self.tmp.name, "host",
+                                     "magnum-capi-bridge")
         self.local_dir = os.path.join(self.tmp.name, "host", "capi-bridge")
         self.local_cache = os.path.join(self.tmp.name, "host", "cache")
         self.systemd_dir = os.path.join(self.tmp.name, "host", "systemd")
