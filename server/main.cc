@@ -14,14 +14,14 @@
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "server/api/cluster_driver_service.h"
+#include "server/api/unhandled_calls.h"
 #include "server/config/bridge_config.h"
 #include "server/lifecycle_wiring.h"
 #include "server/log/log.h"
 #include "server/ops/metrics.h"
 #include "server/ops/ops_server.h"
-#include "server/service/cluster_driver_service.h"
-#include "server/service/render_service.h"
-#include "server/service/unhandled_calls.h"
+#include "server/rules/render_service.h"
 #include "server/stats/histogram.h"
 #include "server/tls_credentials.h"
 
@@ -153,8 +153,8 @@ int main(int argc, char** argv) {
     return 0;
   }
 
-  capi_bridge::service::RenderService render(
-      config->render, capi_bridge::service::SystemRandomBits());
+  capi_bridge::rules::RenderService render(
+      config->render, capi_bridge::rules::SystemRandomBits());
   absl::StatusOr<capi_bridge::Lifecycle> lifecycle =
       capi_bridge::BuildLifecycle(*config, &render);
   if (!lifecycle.ok()) {
@@ -169,11 +169,11 @@ int main(int argc, char** argv) {
   }
   std::atomic<bool> stopping{false};
   capi_bridge::stats::CallStats calls;
-  capi_bridge::service::CallPolicy policy;
+  capi_bridge::api::CallPolicy policy;
   policy.bearer_token = config->auth.token;
   policy.calls = &calls;
   policy.stopping = &stopping;
-  capi_bridge::service::ClusterDriverService driver(
+  capi_bridge::api::ClusterDriverService driver(
       &render, lifecycle->clusters.get(), lifecycle->status.get(),
       lifecycle->unavailable_reason, policy);
 
@@ -190,7 +190,7 @@ int main(int argc, char** argv) {
         std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
         interceptors;
     interceptors.push_back(
-        std::make_unique<capi_bridge::service::UnhandledCalls>(&unhandled));
+        std::make_unique<capi_bridge::api::UnhandledCalls>(&unhandled));
     builder.experimental().SetInterceptorCreators(std::move(interceptors));
   }
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
@@ -214,8 +214,8 @@ int main(int argc, char** argv) {
             return absl::UnavailableError(
                 "the watch cache has not listed every kind yet");
           }
-          return capi_bridge::service::StaleCache(l->cache.get(), max_staleness,
-                                                  absl::Now());
+          return capi_bridge::lifecycle::StaleCache(l->cache.get(),
+                                                    max_staleness, absl::Now());
         },
         [l, &calls, &unhandled, &stopping]() {
           capi_bridge::ops::MetricsInputs in;

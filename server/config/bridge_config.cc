@@ -13,7 +13,7 @@
 #include "server/config/yaml_json.h"
 #include "server/render/chart_version.h"
 #include "server/render/problems.h"
-#include "server/util/utf8.h"
+#include "server/shared/utf8.h"
 #include "yaml-cpp/yaml.h"
 
 namespace capi_bridge::config {
