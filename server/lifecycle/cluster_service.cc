@@ -7,27 +7,23 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "server/lifecycle/machine_removal.h"
 #include "server/log/log.h"
 #include "server/render/naming.h"
 #include "server/rules/adoption.h"
 #include "server/rules/ca_material.h"
 #include "server/rules/cluster_objects.h"
-#include "server/rules/immutable_values.h"
+#include "server/rules/deployed_checks.h"
 #include "server/rules/release_diff.h"
-#include "server/rules/upgrade_rules.h"
-#include "server/status/capi_records.h"
-#include "server/util/kube_time.h"
 
 namespace capi_bridge::lifecycle {
 namespace {
 
 using nlohmann::json;
 
-// Field managers for writes other than the cluster's own objects, so that
-// they never take fields away from the main manager.
-constexpr char kResizeFieldManager[] = "magnum-capi-bridge-resize";
+// Field manager for the user-label refresh of RotateCredential, so that it
+// never takes fields away from the main manager.
 constexpr char kLabelsFieldManager[] = "magnum-capi-bridge-labels";
-constexpr char kDeleteMachineAnnotation[] = "cluster.x-k8s.io/delete-machine";
 
 void AddWarning(const std::string& field, const std::string& message,
                 v1::OperationResponse* response) {
@@ -50,14 +46,6 @@ std::string GroupNames(const v1::ClusterSpec& spec) {
   return absl::StrJoin(names, ", ");
 }
 
-// The cluster UUID keys the per-cluster lock and labels the Secrets.
-absl::Status RequireUuid(const v1::ClusterSpec& spec) {
-  if (!spec.cluster().uuid().empty()) return absl::OkStatus();
-  return absl::InvalidArgumentError(
-      "spec.cluster.uuid: missing: the Magnum cluster UUID identifies the "
-      "cluster");
-}
-
 absl::Status UnknownGroup(const std::string& field, const std::string& name,
                           const v1::ClusterSpec& spec) {
   return absl::InvalidArgumentError(absl::StrCat(
@@ -65,14 +53,11 @@ absl::Status UnknownGroup(const std::string& field, const std::string& name,
       "\" is not a node group of the spec; groups: ", GroupNames(spec)));
 }
 
-// The newest revision of a release history, if any.
-std::optional<helm::ReleaseRecord> LatestRevision(
-    const std::vector<helm::ReleaseRecord>& history) {
-  std::optional<helm::ReleaseRecord> latest;
-  for (const auto& record : history) {
-    if (!latest || record.revision > latest->revision) latest = record;
-  }
-  return latest;
+absl::Status RequireUuid(const v1::ClusterSpec& spec) {
+  if (!spec.cluster().uuid().empty()) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      "spec.cluster.uuid: missing: the Magnum cluster UUID identifies the "
+      "cluster");
 }
 
 // The first verb on a release no bridge has written: every value path it
@@ -101,68 +86,6 @@ void LogTakeover(const helm::ReleaseRecord& deployed, const json& rendered) {
 
 }  // namespace
 
-absl::StatusOr<std::optional<helm::ReleaseRecord>>
-ClusterService::DeployedRelease(const v1::ClusterSpec& spec,
-                                const std::string& release,
-                                const std::vector<helm::ReleaseRecord>& history,
-                                render::RenderResult* rendered) const {
-  std::optional<helm::ReleaseRecord> deployed = LatestRevision(history);
-  if (!deployed.has_value() ||
-      deployed->chart_version == rendered->chart_version.ToString()) {
-    return deployed;
-  }
-  auto again = render_->RenderRelease(spec, release, deployed->chart_version);
-  if (!again.ok()) return again.status();
-  *rendered = *std::move(again);
-  return deployed;
-}
-
-absl::Status ClusterService::FitToDeployed(
-    const std::optional<helm::ReleaseRecord>& deployed, bool check_upgrade,
-    render::RenderResult* rendered) const {
-  if (!deployed.has_value()) return absl::OkStatus();
-  if (auto kept = rules::KeepDeployedDefaultStorageClass(
-          deployed->values, rendered->default_volume_type_configured,
-          &rendered->values)) {
-    rendered->warnings.push_back(*std::move(kept));
-  }
-  if (check_upgrade) {
-    std::string from = deployed->values.value("kubernetesVersion", "");
-    std::string to = rendered->values.value("kubernetesVersion", "");
-    if (!from.empty() && !to.empty()) {
-      absl::Status skew = rules::CheckKubernetesUpgrade(from, to);
-      if (!skew.ok()) return skew;
-    }
-  }
-  if (absl::Status chart = rules::CheckChartVersion(
-          deployed->chart_version, rendered->chart_version.ToString());
-      !chart.ok()) {
-    return chart;
-  }
-  return rules::CheckImmutableValues(deployed->values, rendered->values);
-}
-
-absl::Status ClusterService::AfterKilledHelm(const std::string& release,
-                                             const std::string& ns,
-                                             const absl::Status& killed) {
-  // This bridge's helm is dead, so a pending mark it left is stale now.
-  std::string what;
-  auto history = ReleaseHistory(release, ns);
-  if (history.ok()) {
-    auto recovered = RecoverPending(release, ns, /*deleting=*/false,
-                                    absl::ZeroDuration(), &*history);
-    what = recovered.ok() ? *recovered
-                          : absl::StrCat("recovery failed: ",
-                                         recovered.status().message());
-  } else {
-    what =
-        absl::StrCat("its history is unreadable: ", history.status().message());
-  }
-  return absl::DeadlineExceededError(
-      absl::StrCat(killed.message(), what.empty() ? "" : "; ", what,
-                   "; the verb was not applied: retry it"));
-}
-
 ClusterService::ClusterService(const rules::RenderService* render,
                                kube::KubeClient* kube, helm::HelmRunner* helm,
                                LifecycleOptions options,
@@ -171,254 +94,79 @@ ClusterService::ClusterService(const rules::RenderService* render,
       kube_(kube),
       helm_(helm),
       options_(std::move(options)),
-      random_bytes_(std::move(random_bytes)),
-      leases_(options_.leases.duration > absl::ZeroDuration()
-                  ? std::make_unique<ClusterLeases>(kube, options_.leases)
-                  : nullptr),
+      admission_(kube, options_.leases, options_.min_time_to_start),
+      observer_(kube, helm, options_.helm_timeout, &recoveries_),
+      writer_(kube, options_.field_manager, std::move(random_bytes)),
+      applier_(kube, helm, &observer_, options_.chart, options_.helm_timeout),
       reaper_(kube, options_.deletion_poll_interval) {}
 
-absl::StatusOr<std::unique_ptr<ClusterLeases::Held>> ClusterService::TakeLease(
-    const std::string& ns, const std::string& uuid, const char* verb,
-    bool create_namespace) {
-  if (leases_ == nullptr) return std::unique_ptr<ClusterLeases::Held>();
-  auto held = leases_->Acquire(ns, uuid, verb);
-  if (absl::IsNotFound(held.status()) && create_namespace) {
-    auto applied =
-        kube_->Apply(kube::kinds::kNamespace, rules::NamespaceObject(ns),
-                     options_.field_manager);
-    if (!applied.ok()) return applied.status();
-    held = leases_->Acquire(ns, uuid, verb);
-  }
-  return held;
-}
-
-absl::StatusOr<std::string> ClusterService::ExistingReleaseOf(
-    const v1::ClusterSpec& spec, const std::string& ns) {
-  auto secrets =
-      kube_->List(kube::kinds::kSecret, ns,
-                  rules::ClusterSecretsSelector(spec.cluster().uuid()));
-  if (!secrets.ok()) return secrets.status();
-  for (const auto& secret : (*secrets)["items"]) {
-    std::string release = rules::LabelOf(secret, rules::kClusterNameLabel);
-    if (!release.empty()) return release;
-  }
-  return std::string();
-}
-
-absl::StatusOr<std::vector<helm::ReleaseRecord>> ClusterService::ReleaseHistory(
-    const std::string& release, const std::string& ns) {
-  auto secrets = kube_->List(kube::kinds::kSecret, ns,
-                             helm::ReleaseSecretSelector(release));
-  if (!secrets.ok()) return secrets.status();
-  std::vector<helm::ReleaseRecord> history;
-  for (const auto& secret : (*secrets)["items"]) {
-    auto record = helm::DecodeReleaseSecret(secret);
-    if (!record.ok()) continue;  // an unreadable record: let helm decide
-    history.push_back(*std::move(record));
-  }
-  return history;
-}
-
-absl::StatusOr<std::string> ClusterService::RecoverPending(
-    const std::string& release, const std::string& ns, bool deleting,
-    absl::Duration stale_after, std::vector<helm::ReleaseRecord>* history) {
-  using Action = helm::RecoveryPlan::Action;
-  helm::RecoveryPlan plan =
-      helm::PlanRecovery(*history, absl::Now(), stale_after, deleting);
-  if (plan.action == Action::kNone) return std::string();
-  if (plan.action == Action::kWait || helm_->Running(release, ns)) {
-    return absl::AbortedError(absl::StrCat(
-        "release ", release, " in ", ns, " is ", plan.from, " (revision ",
-        plan.pending_revision,
-        "): a helm may still be applying it; if none is, the bridge "
-        "recovers it from ",
-        absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", plan.recoverable_at,
-                         absl::UTCTimeZone()),
-        " (helm.timeout_seconds + helm.kill_grace_seconds after helm "
-        "started); retry then"));
-  }
-  log::Warn("recovering a release an interrupted helm left pending",
-            {{"namespace", ns},
-             {"from", plan.from},
-             {"revision", plan.pending_revision},
-             {"rollback_to", plan.rollback_to}});
-  if (plan.action == Action::kRollback) {
-    absl::Status rolled =
-        helm_->Rollback(release, ns, plan.rollback_to, options_.helm_timeout);
-    if (!rolled.ok()) {
-      return absl::Status(
-          rolled.code(),
-          absl::StrCat("recovering release ", release, " from ", plan.from,
-                       " at revision ", plan.pending_revision,
-                       " failed: ", rolled.message()));
+absl::StatusOr<ObservedRelease> ClusterService::ObserveForVerb(
+    const ApplyPlan& plan, const std::string& ns) {
+  const v1::ClusterSpec& spec = plan.spec;
+  std::string release = spec.cluster().stack_id();
+  if (release.empty()) {
+    if (!plan.may_generate_release) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "spec.cluster.stack_id: empty: cluster ", spec.cluster().uuid(),
+          " has no helm release; create it first"));
     }
-  } else if (plan.action == Action::kRemovePending) {
-    for (int revision : plan.pending_revisions) {
-      absl::Status removed = kube_->Delete(
-          kube::kinds::kSecret, ns,
-          absl::StrCat("sh.helm.release.v1.", release, ".v", revision));
-      if (!removed.ok() && !absl::IsNotFound(removed)) return removed;
-    }
+    // A create whose reply was lost left Secrets naming the release: reuse
+    // it rather than starting a second cluster.
+    auto existing = observer_.ExistingReleaseOf(spec.cluster().uuid(), ns);
+    if (!existing.ok()) return existing.status();
+    release = existing->empty() ? render_->NewReleaseName(spec.cluster().name())
+                                : *existing;
   }
-  recoveries_.Add(plan.from);
-  std::string what = helm::DescribeRecovery(plan);
-  log::Warn("release recovered", {{"namespace", ns}, {"recovery", what}});
-  if (plan.action != Action::kUninstall) {
-    auto again = ReleaseHistory(release, ns);
-    if (!again.ok()) return again.status();
-    *history = *std::move(again);
-  }
-  return what;
-}
-
-absl::Status ClusterService::EnoughTimeLeft(absl::Time deadline,
-                                            const char* stage) const {
-  if (deadline == absl::InfiniteFuture()) return absl::OkStatus();
-  const absl::Duration left = deadline - absl::Now();
-  if (left >= options_.min_time_to_start) return absl::OkStatus();
-  return absl::DeadlineExceededError(absl::StrCat(
-      "the caller's deadline leaves ",
-      absl::FormatDuration(absl::Trunc(std::max(left, absl::ZeroDuration()),
-                                       absl::Milliseconds(100))),
-      ", less than the ", absl::FormatDuration(options_.min_time_to_start),
-      " a verb needs to start helm; ", stage,
-      ": retry with a longer deadline"));
-}
-
-void ClusterService::MarkOperationStarted(const std::string& release,
-                                          const std::string& ns,
-                                          absl::Time started,
-                                          const char* verb) {
-  // A PUT of the Cluster as read, with one more annotation: it never
-  // creates a Cluster, and a concurrent change (CAPI's status) conflicts
-  // instead of being overwritten.
-  absl::Status last;
-  for (int attempt = 0; attempt < 3; ++attempt) {
-    auto cluster = kube_->Get(kube::kinds::kCluster, ns, release);
-    if (absl::IsNotFound(cluster.status())) return;  // not rendered yet
-    if (!cluster.ok()) {
-      last = cluster.status();
-      break;
-    }
-    // Microseconds: an operation can start within the second the Cluster
-    // was created in (status tells a create from a later verb by it).
-    json& annotations = (*cluster)["metadata"]["annotations"];
-    annotations[status::kOperationStartedAnnotation] =
-        util::KubeMicroTime(started);
-    annotations[status::kOperationAnnotation] = verb;
-    auto written = kube_->Replace(kube::kinds::kCluster, *cluster);
-    if (written.ok() || absl::IsNotFound(written.status())) return;
-    last = written.status();
-    if (!absl::IsAborted(last)) break;
-  }
-  // Status falls back to this process's memory (OperationTimes).
-  log::Warn("recording the operation's start on the Cluster failed",
-            {{"namespace", ns}, {"error", std::string(last.message())}});
+  log::SetRelease(release);
+  return observer_.Observe(release, ns, /*recover=*/true, /*deleting=*/false);
 }
 
 absl::StatusOr<v1::OperationResponse> ClusterService::Apply(ApplyPlan plan) {
   const v1::ClusterSpec& spec = plan.spec;
-  const absl::Time started = absl::Now();
-  if (absl::Status status = RequireUuid(spec); !status.ok()) return status;
-  if (absl::Status time = EnoughTimeLeft(plan.deadline, "nothing was applied");
-      !time.ok()) {
-    return time;
-  }
-  auto guard = locks_.TryAcquire(spec.cluster().uuid(), plan.verb);
-  if (!guard.ok()) return guard.status();
-
-  std::string release = spec.cluster().stack_id();
-  if (release.empty() && !plan.may_generate_release) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "spec.cluster.stack_id: empty: cluster ", spec.cluster().uuid(),
-        " has no helm release; create it first"));
-  }
-  bool generated = release.empty();
-  if (generated) release = render_->NewReleaseName(spec.cluster().name());
-  log::SetRelease(release);
-  // Validate before touching anything.
-  auto rendered = render_->RenderRelease(spec, release);
+  // Admit.
+  auto scope = admission_.Admit({plan.verb, spec.cluster().uuid(),
+                                 render_->NamespaceOf(spec), plan.deadline,
+                                 "nothing was applied"});
+  if (!scope.ok()) return scope.status();
+  const std::string& ns = (*scope)->ns();
+  // Observe.
+  auto observed = ObserveForVerb(plan, ns);
+  if (!observed.ok()) return observed.status();
+  const std::string& release = observed->release;
+  const std::optional<helm::ReleaseRecord>& deployed = observed->deployed;
+  // Render.
+  auto rendered =
+      render_->RenderRelease(spec, release, observed->DeployedChartVersion());
   if (!rendered.ok()) return rendered.status();
-  const std::string ns = rendered->namespace_name;
-  // From here on other replicas wait for this verb (ABORTED); a create
-  // without a release name looks for one only once it holds the Lease.
-  auto lease = TakeLease(ns, spec.cluster().uuid(), plan.verb, true);
-  if (!lease.ok()) return lease.status();
-  if (generated) {
-    // A create whose reply was lost left Secrets naming the release: reuse
-    // it rather than starting a second cluster.
-    auto existing = ExistingReleaseOf(spec, ns);
-    if (!existing.ok()) return existing.status();
-    if (!existing->empty() && *existing != release) {
-      release = *existing;
-      rendered = render_->RenderRelease(spec, release);
-      if (!rendered.ok()) return rendered.status();
-    }
-  }
-  log::SetRelease(release);
-  auto history = ReleaseHistory(release, ns);
-  if (!history.ok()) return history.status();
-  auto recovery =
-      RecoverPending(release, ns, /*deleting=*/false,
-                     helm_->RunBound(options_.helm_timeout), &*history);
-  if (!recovery.ok()) return recovery.status();
-  auto deployed_or = DeployedRelease(spec, release, *history, &*rendered);
-  if (!deployed_or.ok()) return deployed_or.status();
-  const std::optional<helm::ReleaseRecord>& deployed = *deployed_or;
   const std::string chart_version = rendered->chart_version.ToString();
+  // Check.
   if (absl::Status checked =
-          FitToDeployed(deployed, plan.check_upgrade, &*rendered);
+          rules::FitToDeployed(deployed, plan.check_upgrade, &*rendered);
       !checked.ok()) {
     return checked;
   }
-  if (deployed.has_value() && !rules::WrittenByBridge(*history)) {
+  if (deployed.has_value() && !rules::WrittenByBridge(observed->history)) {
     LogTakeover(*deployed, rendered->values);
   }
   if (plan.before_apply) {
     absl::Status status = plan.before_apply(release, ns);
     if (!status.ok()) return status;
   }
-
-  auto applied =
-      kube_->Apply(kube::kinds::kNamespace, rules::NamespaceObject(ns),
-                   options_.field_manager);
-  if (!applied.ok()) return applied.status();
-  rules::ClusterIdentity id{release, ns, spec.cluster().uuid(),
-                            spec.cluster().project_id(),
-                            spec.cluster().user_id()};
-  if (plan.credential != nullptr) {
-    applied = kube_->Apply(kube::kinds::kSecret,
-                           rules::CloudCredentialsSecret(
-                               id, spec.facts().keystone(), *plan.credential),
-                           options_.field_manager);
-    if (!applied.ok()) return applied.status();
-  }
-  if (plan.cas != nullptr) {
-    for (const json& secret : rules::CaSecrets(id, *plan.cas)) {
-      applied =
-          kube_->Apply(kube::kinds::kSecret, secret, options_.field_manager);
-      if (!applied.ok()) return applied.status();
-    }
-  }
-  if (rendered->values.value("/etcd/encryption/enabled"_json_pointer, false)) {
-    std::string name = absl::StrCat(release, "-etcd-key");
-    auto key = kube_->Get(kube::kinds::kSecret, ns, name);
-    if (!key.ok() && absl::IsNotFound(key.status())) {
-      applied = kube_->Apply(kube::kinds::kSecret,
-                             rules::EtcdKeySecret(id, random_bytes_(32)),
-                             options_.field_manager);
-      if (!applied.ok()) return applied.status();
-    } else if (!key.ok()) {
-      return key.status();
-    }
+  // Write.
+  if (absl::Status written = writer_.Write(
+          {&spec, release, plan.credential, plan.cas, &rendered->values},
+          scope->get());
+      !written.ok()) {
+    return written;
   }
 
   v1::OperationResponse response;
   response.set_release_name(release);
   response.set_namespace_(ns);
   response.set_chart_version(chart_version);
-  response.set_recovery(*recovery);
+  response.set_recovery(observed->recovery);
   rules::AddWarnings(rendered->warnings, response.mutable_warnings());
+  const absl::Time started = (*scope)->started();
   if (options_.operation_times != nullptr) {
     options_.operation_times->Record(spec.cluster().uuid(), started);
   }
@@ -430,37 +178,23 @@ absl::StatusOr<v1::OperationResponse> ClusterService::Apply(ApplyPlan plan) {
     log::Info("values unchanged, helm not run",
               {{"namespace", ns}, {"chart_version", chart_version}});
     response.set_unchanged(true);
-    MarkOperationStarted(release, ns, started, plan.verb);
+    applier_.MarkOperationStarted(release, ns, started, plan.verb);
     return response;
   }
-  if (absl::Status time = EnoughTimeLeft(
-          plan.deadline,
+  // Apply.
+  if (absl::Status time = (*scope)->EnoughTimeLeft(
           "the Namespace and Secrets were written, helm was not run");
       !time.ok()) {
     return time;
   }
-  helm::UpgradeRequest upgrade;
-  upgrade.release = release;
-  upgrade.namespace_name = ns;
-  upgrade.chart = options_.chart;
-  upgrade.chart.version = chart_version;
-  upgrade.values_json = rendered->values.dump();
-  upgrade.timeout = options_.helm_timeout;
-  if (const log::Context* context = log::CurrentContext()) {
-    upgrade.description =
-        absl::StrCat(rules::kReleaseDescriptionPrefix, context->verb,
-                     " request ", context->request_id);
-  }
-  auto result = helm_->UpgradeInstall(upgrade);
-  if (absl::IsDeadlineExceeded(result.status())) {
-    return AfterKilledHelm(release, ns, result.status());
-  }
+  auto result = applier_.Upgrade(
+      applier_.Request(release, ns, chart_version, rendered->values));
   if (!result.ok()) return result.status();
   log::Info("release applied", {{"namespace", ns},
                                 {"chart_version", chart_version},
                                 {"revision", result->revision},
                                 {"helm_status", result->status}});
-  MarkOperationStarted(release, ns, started, plan.verb);
+  applier_.MarkOperationStarted(release, ns, started, plan.verb);
   return response;
 }
 
@@ -468,28 +202,30 @@ absl::StatusOr<v1::DiffClusterResponse> ClusterService::Diff(
     const v1::DiffClusterRequest& request, absl::Time deadline) {
   const v1::ClusterSpec& spec = request.spec();
   if (absl::Status status = RequireUuid(spec); !status.ok()) return status;
-  if (absl::Status time = EnoughTimeLeft(deadline, "nothing was compared");
+  if (absl::Status time =
+          admission_.EnoughTimeLeft(deadline, "nothing was compared");
       !time.ok()) {
     return time;
   }
   std::string release = spec.cluster().stack_id();
   if (release.empty()) release = render_->NewReleaseName(spec.cluster().name());
   log::SetRelease(release);
-  auto rendered = render_->RenderRelease(spec, release);
+  const std::string ns = render_->NamespaceOf(spec);
+  // Observe, without recovering: Diff writes nothing.
+  auto observed =
+      observer_.Observe(release, ns, /*recover=*/false, /*deleting=*/false);
+  if (!observed.ok()) return observed.status();
+  const std::optional<helm::ReleaseRecord>& deployed = observed->deployed;
+  auto rendered =
+      render_->RenderRelease(spec, release, observed->DeployedChartVersion());
   if (!rendered.ok()) return rendered.status();
-  const std::string ns = rendered->namespace_name;
-  auto history = ReleaseHistory(release, ns);
-  if (!history.ok()) return history.status();
-  auto deployed_or = DeployedRelease(spec, release, *history, &*rendered);
-  if (!deployed_or.ok()) return deployed_or.status();
-  const std::optional<helm::ReleaseRecord>& deployed = *deployed_or;
 
   v1::DiffClusterResponse response;
   response.set_release_name(release);
   response.set_namespace_(ns);
   response.set_chart_version(rendered->chart_version.ToString());
   if (absl::Status checked =
-          FitToDeployed(deployed, /*check_upgrade=*/true, &*rendered);
+          rules::FitToDeployed(deployed, /*check_upgrade=*/true, &*rendered);
       !checked.ok()) {
     response.set_refusal(std::string(checked.message()));
   }
@@ -509,14 +245,10 @@ absl::StatusOr<v1::DiffClusterResponse> ClusterService::Diff(
     if (change.rendered) out->set_new_json(change.rendered->dump());
   }
 
-  helm::UpgradeRequest dry_run;
-  dry_run.release = release;
-  dry_run.namespace_name = ns;
-  dry_run.chart = options_.chart;
-  dry_run.chart.version = rendered->chart_version.ToString();
-  dry_run.values_json = rendered->values.dump();
-  dry_run.timeout = std::min(options_.helm_timeout, deadline - absl::Now());
-  auto manifest = helm_->DryRunManifest(dry_run);
+  helm::UpgradeRequest dry_run =
+      applier_.Request(release, ns, response.chart_version(), rendered->values);
+  dry_run.description.clear();
+  auto manifest = applier_.DryRun(std::move(dry_run), deadline);
   if (!manifest.ok()) return manifest.status();
   auto objects = rules::DiffManifests(
       deployed.has_value() ? deployed->manifest : "", *manifest);
@@ -599,66 +331,19 @@ absl::StatusOr<v1::OperationResponse> ClusterService::Resize(
   }
   ApplyPlan plan{"ResizeCluster", request.spec(), deadline};
   if (request.nodes_to_remove().empty()) return Apply(std::move(plan));
-  const bool master = group->role() == "master";
-  const std::string group_label = render::SanitizedName(group->name());
-  const int new_count = group->node_count();
-  std::vector<std::string> wanted(request.nodes_to_remove().begin(),
-                                  request.nodes_to_remove().end());
-  plan.before_apply = [this, master, group_label, new_count, wanted,
-                       name = group->name()](const std::string& release,
-                                             const std::string& ns) {
-    std::string selector = absl::StrCat("capi.stackhpc.com/cluster=", release);
-    absl::StrAppend(
-        &selector,
-        master ? ",capi.stackhpc.com/component=control-plane"
-               : absl::StrCat(",capi.stackhpc.com/node-group=", group_label));
-    auto machines = kube_->List(kube::kinds::kMachine, ns, selector);
-    if (!machines.ok()) return machines.status();
-    std::vector<std::string> targets, unknown, known;
-    for (const std::string& node : wanted) {
-      bool found = false;
-      for (const auto& m : (*machines)["items"]) {
-        std::string machine = m["metadata"].value("name", "");
-        std::string node_name =
-            m.value("/status/nodeRef/name"_json_pointer, "");
-        if (node == machine || node == node_name) {
-          targets.push_back(machine);
-          found = true;
-          break;
-        }
-      }
-      if (!found) unknown.push_back(node);
-    }
-    if (!unknown.empty()) {
-      for (const auto& m : (*machines)["items"]) {
-        known.push_back(m.value("/status/nodeRef/name"_json_pointer,
-                                m["metadata"].value("name", "")));
-      }
-      return absl::InvalidArgumentError(absl::StrCat(
-          "nodes_to_remove: ", absl::StrJoin(unknown, ", "),
-          (unknown.size() == 1 ? " is not a node" : " are not nodes"),
-          " of node group ", name, "; its nodes: ",
-          known.empty() ? "(none)" : absl::StrJoin(known, ", ")));
-    }
-    int current = static_cast<int>((*machines)["items"].size());
-    if (static_cast<int>(targets.size()) > current - new_count) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "nodes_to_remove: ", targets.size(), " nodes named but node group ",
-          name, " goes from ", current, " to ", new_count,
-          " nodes; name at most ", std::max(0, current - new_count)));
-    }
-    for (const std::string& machine : targets) {
-      json mark = {{"apiVersion", kube::kinds::kMachine.ApiVersion()},
-                   {"kind", kube::kinds::kMachine.kind},
-                   {"metadata",
-                    {{"name", machine},
-                     {"namespace", ns},
-                     {"annotations", {{kDeleteMachineAnnotation, "yes"}}}}}};
-      auto marked =
-          kube_->Apply(kube::kinds::kMachine, mark, kResizeFieldManager);
-      if (!marked.ok()) return marked.status();
-    }
-    return absl::OkStatus();
+  MachineRemoval removal;
+  removal.group_name = group->name();
+  removal.group_label = render::SanitizedName(group->name());
+  removal.control_plane = group->role() == "master";
+  removal.new_count = group->node_count();
+  removal.nodes.assign(request.nodes_to_remove().begin(),
+                       request.nodes_to_remove().end());
+  plan.before_apply = [this, removal = std::move(removal)](
+                          const std::string& release,
+                          const std::string& ns) mutable {
+    removal.release = release;
+    removal.ns = ns;
+    return MarkMachinesForRemoval(kube_, removal);
   };
   return Apply(std::move(plan));
 }
@@ -686,18 +371,14 @@ absl::StatusOr<v1::OperationResponse> ClusterService::Delete(
     return absl::InvalidArgumentError(
         "spec.cluster.project_id: missing: it names the cluster's namespace");
   }
-  if (absl::Status time = EnoughTimeLeft(deadline, "nothing was deleted");
-      !time.ok()) {
-    return time;
-  }
-  auto guard = locks_.TryAcquire(spec.cluster().uuid(), "DeleteCluster");
-  if (!guard.ok()) return guard.status();
-  const std::string ns = render_->NamespaceOf(spec);
-  auto lease = TakeLease(ns, spec.cluster().uuid(), "DeleteCluster", false);
-  if (!lease.ok() && !absl::IsNotFound(lease.status())) return lease.status();
+  auto scope = admission_.Admit({"DeleteCluster", spec.cluster().uuid(),
+                                 render_->NamespaceOf(spec), deadline,
+                                 "nothing was deleted"});
+  if (!scope.ok()) return scope.status();
+  const std::string& ns = (*scope)->ns();
   std::string release = spec.cluster().stack_id();
   if (release.empty()) {
-    auto existing = ExistingReleaseOf(spec, ns);
+    auto existing = observer_.ExistingReleaseOf(spec.cluster().uuid(), ns);
     if (!existing.ok()) return existing.status();
     release = *existing;
   }
@@ -709,20 +390,17 @@ absl::StatusOr<v1::OperationResponse> ClusterService::Delete(
     return response;  // never created: nothing to do
   }
   log::SetRelease(release);
-  auto history = ReleaseHistory(release, ns);
-  if (!history.ok()) return history.status();
-  auto recovery =
-      RecoverPending(release, ns, /*deleting=*/true,
-                     helm_->RunBound(options_.helm_timeout), &*history);
-  if (!recovery.ok()) return recovery.status();
-  response.set_recovery(*recovery);
-  if (absl::Status time = EnoughTimeLeft(deadline, "nothing was deleted");
+  auto observed =
+      observer_.Observe(release, ns, /*recover=*/true, /*deleting=*/true);
+  if (!observed.ok()) return observed.status();
+  response.set_recovery(observed->recovery);
+  if (absl::Status time = (*scope)->EnoughTimeLeft("nothing was deleted");
       !time.ok()) {
     return time;
   }
   auto removed = helm_->Uninstall(release, ns, options_.helm_timeout);
   if (absl::IsDeadlineExceeded(removed.status())) {
-    return AfterKilledHelm(release, ns, removed.status());
+    return observer_.AfterKilledHelm(release, ns, removed.status());
   }
   if (!removed.ok()) return removed.status();
   log::Info(*removed ? "release uninstalled" : "release was already gone",
@@ -788,15 +466,11 @@ absl::StatusOr<v1::OperationResponse> ClusterService::RotateCredential(
         "credential: missing: application_credential_id and "
         "application_credential_secret are required");
   }
-  if (absl::Status time = EnoughTimeLeft(deadline, "nothing was changed");
-      !time.ok()) {
-    return time;
-  }
-  auto guard = locks_.TryAcquire(spec.cluster().uuid(), "RotateCredential");
-  if (!guard.ok()) return guard.status();
-  const std::string ns = render_->NamespaceOf(spec);
-  auto lease = TakeLease(ns, spec.cluster().uuid(), "RotateCredential", false);
-  if (!lease.ok() && !absl::IsNotFound(lease.status())) return lease.status();
+  auto scope = admission_.Admit({"RotateCredential", spec.cluster().uuid(),
+                                 render_->NamespaceOf(spec), deadline,
+                                 "nothing was changed"});
+  if (!scope.ok()) return scope.status();
+  const std::string& ns = (*scope)->ns();
   const std::string release = spec.cluster().stack_id();
   auto current = kube_->Get(kube::kinds::kSecret, ns,
                             render::CloudCredentialsSecretName(release));

@@ -2,14 +2,29 @@
 // delete, node-group verbs, credential rotation) against the management
 // cluster.
 //
-// Each verb validates and renders first (a bad spec touches nothing), then
-// ensures the project Namespace and the cluster's Secrets by server-side
-// apply, then runs `helm upgrade --install`, or skips helm when the
-// rendered values and chart version equal those of the deployed release.
-// Every verb is idempotent. One verb per cluster at a time (ABORTED for a
-// second, from this process or, through a per-cluster Lease in the
-// management cluster, from any replica); different clusters proceed in
-// parallel, helm runs bounded by the HelmRunner.
+// Every verb that applies values is one pipeline, each stage in its own
+// file:
+//   Admit    admission.h         uuid, deadline, in-process lock, Lease:
+//                                one VerbScope, released on every path
+//   Observe  release_observer.h  the release's name, history and deployed
+//                                revision, read once (pending helm
+//                                recovered first)
+//   Render   rules/render_service.h  once, at the chart version the spec
+//                                and the deployed release select
+//   Check    rules/deployed_checks.h refusals against the deployed release
+//                                (skew, downgrade, immutable values); the
+//                                verb's own checks (Resize's nodes)
+//   Write    cluster_writer.h    Namespace, then the cluster's Secrets
+//   Apply    release_applier.h   `helm upgrade --install`, skipped when the
+//                                rendered values and chart version equal
+//                                the deployed release's
+// Diff is Observe + Render + Check + helm's dry run; Delete and
+// RotateCredential use the same Admit. A spec that does not validate
+// writes nothing but the Lease (and the recovery of a release an
+// interrupted helm left pending). Every verb is idempotent. One verb per
+// cluster at a time (ABORTED for a second, from this process or, through
+// the Lease, from any replica); different clusters proceed in parallel,
+// helm runs bounded by the HelmRunner.
 //
 // Thread-safe. `render`, `kube` and `helm` must outlive the service.
 #ifndef CAPI_BRIDGE_SERVER_LIFECYCLE_CLUSTER_SERVICE_H_
@@ -26,10 +41,13 @@
 #include "server/helm/pending_release.h"
 #include "server/helm/release_record.h"
 #include "server/kube/kube_client.h"
+#include "server/lifecycle/admission.h"
 #include "server/lifecycle/cluster_leases.h"
+#include "server/lifecycle/cluster_writer.h"
 #include "server/lifecycle/deletion_reaper.h"
-#include "server/lifecycle/operation_locks.h"
 #include "server/lifecycle/operation_times.h"
+#include "server/lifecycle/release_applier.h"
+#include "server/lifecycle/release_observer.h"
 #include "server/rules/render_service.h"
 #include "server/stats/counter.h"
 
@@ -103,13 +121,13 @@ class ClusterService {
       const v1::DiffClusterRequest& request,
       absl::Time deadline = absl::InfiniteFuture());
 
-  int InFlight() const { return locks_.InFlight(); }
+  int InFlight() const { return admission_.InFlight(); }
   DeletionReaper& reaper() { return reaper_; }
   // Pending releases recovered, by the state they were left in.
   const stats::LabelledCounter& recoveries() const { return recoveries_; }
 
  private:
-  // What a verb adds to the common apply path.
+  // What a verb adds to the common apply pipeline.
   struct ApplyPlan {
     ApplyPlan(const char* verb, v1::ClusterSpec spec, absl::Time deadline)
         : verb(verb), spec(std::move(spec)), deadline(deadline) {}
@@ -120,69 +138,31 @@ class ClusterService {
     const v1::CredentialMaterial* credential = nullptr;  // write the Secret
     const v1::CaCertificates* cas = nullptr;             // write CA Secrets
     bool check_upgrade = false;
-    // Checks and writes that need the rendered release, before helm.
+    // The verb's own checks and writes, after Check and before Write.
     std::function<absl::Status(const std::string& release,
                                const std::string& ns)>
         before_apply;
   };
 
   absl::StatusOr<v1::OperationResponse> Apply(ApplyPlan plan);
-  // The latest revision of `history` (nullopt: no release yet); when the
-  // template names no chart version, `rendered` is rendered again at that
-  // revision's (see RenderService::RenderRelease).
-  absl::StatusOr<std::optional<helm::ReleaseRecord>> DeployedRelease(
-      const v1::ClusterSpec& spec, const std::string& release,
-      const std::vector<helm::ReleaseRecord>& history,
-      render::RenderResult* rendered) const;
-  // Adjusts the rendering to what the deployed release keeps (its default
-  // StorageClass) and makes the checks against it (Kubernetes version skew
-  // when `check_upgrade`, immutable values).
-  absl::Status FitToDeployed(const std::optional<helm::ReleaseRecord>& deployed,
-                             bool check_upgrade,
-                             render::RenderResult* rendered) const;
-  // The cluster's Lease for `verb` (null when Leases are off). A missing
-  // namespace is created first when `create_namespace`, else NOT_FOUND.
-  absl::StatusOr<std::unique_ptr<ClusterLeases::Held>> TakeLease(
-      const std::string& ns, const std::string& uuid, const char* verb,
-      bool create_namespace);
-  absl::StatusOr<std::string> ExistingReleaseOf(const v1::ClusterSpec& spec,
-                                                const std::string& ns);
-  // Every stored revision of the release (unreadable ones skipped).
-  absl::StatusOr<std::vector<helm::ReleaseRecord>> ReleaseHistory(
-      const std::string& release, const std::string& ns);
-  // Clears a pending mark an interrupted helm left on the release (see
-  // helm/pending_release.h), reading its history again. Returns what was
-  // done ("" when nothing was pending); ABORTED when a helm may still be
-  // running on it. `stale_after` zero: this bridge knows its helm is dead.
-  absl::StatusOr<std::string> RecoverPending(
-      const std::string& release, const std::string& ns, bool deleting,
-      absl::Duration stale_after, std::vector<helm::ReleaseRecord>* history);
-  // Writes when `verb` started, and which verb it is, on the release's CAPI
-  // Cluster (the operation-started and operation annotations status reads);
-  // a Cluster not yet there is left alone, a failure is logged.
-  void MarkOperationStarted(const std::string& release, const std::string& ns,
-                            absl::Time started, const char* verb);
-  // After helm was killed at its deadline: recovers what it left pending
-  // and returns DEADLINE_EXCEEDED saying so.
-  absl::Status AfterKilledHelm(const std::string& release,
-                               const std::string& ns,
-                               const absl::Status& killed);
+  // Observe for a verb: the release the spec names, the one the cluster's
+  // Secrets name (a create whose reply was lost), or a new one.
+  absl::StatusOr<ObservedRelease> ObserveForVerb(const ApplyPlan& plan,
+                                                 const std::string& ns);
   absl::StatusOr<v1::OperationResponse> NodeGroupVerb(
       const char* verb, const v1::NodeGroupRequest& request, bool remove,
       absl::Time deadline);
-  // DEADLINE_EXCEEDED when less than min_time_to_start of `deadline` is
-  // left; `stage` says where ("before anything was applied", ...).
-  absl::Status EnoughTimeLeft(absl::Time deadline, const char* stage) const;
 
   const rules::RenderService* render_;
   kube::KubeClient* kube_;
   helm::HelmRunner* helm_;
   LifecycleOptions options_;
-  std::function<std::string(size_t)> random_bytes_;
-  OperationLocks locks_;
-  std::unique_ptr<ClusterLeases> leases_;  // null: Leases off
-  DeletionReaper reaper_;
   stats::LabelledCounter recoveries_;
+  Admission admission_;
+  ReleaseObserver observer_;
+  ClusterWriter writer_;
+  ReleaseApplier applier_;
+  DeletionReaper reaper_;
 };
 
 // Random bytes from the operating system (getrandom).

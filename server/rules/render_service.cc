@@ -28,6 +28,7 @@ absl::StatusOr<v1::RenderValuesResponse> RenderService::Render(
                         "empty: a release name was generated for this dry run "
                         "and is not reserved"});
   }
+  renders_.fetch_add(1);
   absl::StatusOr<render::RenderResult> result =
       renderer_.Render(spec, *chart, release);
   if (!result.ok()) return result.status();
@@ -54,6 +55,7 @@ absl::StatusOr<render::RenderResult> RenderService::RenderRelease(
   absl::StatusOr<render::ChartVersion> chart = renderer_.ResolveChartVersion(
       spec, "", &warnings, deployed_chart_version);
   if (!chart.ok()) return chart.status();
+  renders_.fetch_add(1);
   absl::StatusOr<render::RenderResult> result =
       renderer_.Render(spec, *chart, release);
   if (!result.ok()) return result.status();

@@ -4,10 +4,12 @@
 // they apply.
 //
 // Thread-safe: immutable after construction except the random source,
-// which is called under no lock and must itself be thread-safe.
+// which is called under no lock and must itself be thread-safe, and the
+// render counter (atomic).
 #ifndef CAPI_BRIDGE_SERVER_RULES_RENDER_SERVICE_H_
 #define CAPI_BRIDGE_SERVER_RULES_RENDER_SERVICE_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 
@@ -44,9 +46,14 @@ class RenderService {
   // A new release name for a cluster called `cluster_name`.
   std::string NewReleaseName(const std::string& cluster_name) const;
 
+  // How many values documents Render and RenderRelease have rendered (a
+  // verb renders once; unit tests count).
+  uint64_t renders() const { return renders_.load(); }
+
  private:
   render::ValuesRenderer renderer_;
   std::function<uint64_t()> random_bits_;
+  mutable std::atomic<uint64_t> renders_{0};
 };
 
 // Appends render warnings to a reply's repeated Warning field.

@@ -130,13 +130,22 @@ TEST_CASE("the same spec again leaves helm alone", "[cluster_service]") {
 
 TEST_CASE("a spec that does not validate writes nothing", "[cluster_service]") {
   Rig rig;
+  // The project's first cluster: its namespace does not exist, which the
+  // API server says when the Lease is created in it.
+  rig.kube.FailNext("Create", "leases",
+                    absl::NotFoundError("namespaces not found"));
   v1::ClusterSpec spec = testing::StandardSpec();
   (*spec.mutable_cluster()->mutable_labels())["boot_volume_size"] = "lots";
   auto reply = rig.service.Create(CreateRequest(spec));
   REQUIRE(absl::IsInvalidArgument(reply.status()));
   CHECK_THAT(std::string(reply.status().message()),
              Catch::Contains("boot_volume_size"));
-  CHECK(rig.kube.Writes() == 0);
+  for (const auto& call : rig.kube.Calls()) {
+    CHECK((call.method == "Get" || call.method == "List" ||
+           (call.method == "Create" && call.plural == "leases")));
+  }
+  CHECK(rig.kube.Names("namespaces", "").empty());
+  CHECK(rig.kube.Names("leases", kNamespace).empty());
   CHECK(rig.helm.Upgrades().empty());
 }
 
@@ -264,6 +273,49 @@ TEST_CASE("delete uninstalls the release and lets the Lease go",
   CHECK(absl::IsUnavailable(failing.service.Delete(request).status()));
   CHECK(LeaseHolder(failing.kube, kUuid).empty());
   CHECK(failing.service.Delete(request).ok());
+}
+
+TEST_CASE("every verb renders its values once", "[cluster_service][pipeline]") {
+  Rig rig;
+  uint64_t before = rig.render.renders();
+  REQUIRE(rig.service.Create(CreateRequest()).ok());
+  CHECK(rig.render.renders() - before == 1);
+
+  before = rig.render.renders();
+  REQUIRE(rig.service.Update(UpdateRequest()).ok());
+  CHECK(rig.render.renders() - before == 1);
+
+  // A template without a chart version keeps the deployed one: still once.
+  v1::ClusterSpec bigger = testing::StandardSpec();
+  bigger.mutable_node_groups(1)->set_node_count(5);
+  before = rig.render.renders();
+  REQUIRE(rig.service.Update(UpdateRequest(bigger)).ok());
+  CHECK(rig.render.renders() - before == 1);
+
+  v1::DiffClusterRequest diff;
+  *diff.mutable_spec() = testing::StandardSpec();
+  before = rig.render.renders();
+  REQUIRE(rig.service.Diff(diff).ok());
+  CHECK(rig.render.renders() - before == 1);
+}
+
+TEST_CASE("a bad spec in an existing namespace writes only the Lease",
+          "[cluster_service][pipeline]") {
+  Rig rig;
+  rig.kube.Put(kube::kinds::kNamespace, {{"apiVersion", "v1"},
+                                         {"kind", "Namespace"},
+                                         {"metadata", {{"name", kNamespace}}}});
+  v1::ClusterSpec spec = testing::StandardSpec();
+  (*spec.mutable_cluster()->mutable_labels())["boot_volume_size"] = "lots";
+  auto reply = rig.service.Create(CreateRequest(spec));
+  REQUIRE(absl::IsInvalidArgument(reply.status()));
+  for (const auto& call : rig.kube.Calls()) {
+    if (call.method == "Get" || call.method == "List") continue;
+    CHECK(call.plural == "leases");
+  }
+  CHECK(rig.helm.Upgrades().empty());
+  CHECK(LeaseHolder(rig.kube, kUuid).empty());
+  CHECK(rig.service.InFlight() == 0);
 }
 
 }  // namespace
