@@ -1,7 +1,7 @@
 // The Kubernetes objects the bridge writes itself, beside the helm
 // release: the project Namespace and the cluster's Secrets, with the
 // reference driver's names, types, keys and labels so that clusters it
-// created are adopted unchanged (see the README, "Adoption").
+// created are adopted unchanged (see docs/migrating-from-magnum-capi-helm.md).
 //
 // Pure: every function returns an object ready for server-side apply.
 // The documents hold secret material; never log them.
