@@ -87,7 +87,9 @@ absl::StatusOr<Lifecycle> BuildLifecycle(const config::BridgeConfig& config,
   out.helm = std::make_unique<helm::HelmCli>(helm_options);
 
   out.times = std::make_unique<lifecycle::OperationTimes>();
+  out.versions = std::make_unique<kube::ApiVersions>(out.kube.get());
   lifecycle::LifecycleOptions options;
+  options.versions = out.versions.get();
   options.operation_times = out.times.get();
   options.chart.repo = config.chart.repo;
   options.chart.name = config.chart.name;
@@ -99,7 +101,6 @@ absl::StatusOr<Lifecycle> BuildLifecycle(const config::BridgeConfig& config,
       lifecycle::SystemRandomBytes());
 
   const config::StatusConfig& st = config.status;
-  out.versions = std::make_unique<kube::ApiVersions>(out.kube.get());
   if (st.watch_cache) {
     out.store = std::make_unique<status::ObjectStore>();
     kube::WatchCacheOptions cache_options;

@@ -97,8 +97,9 @@ ClusterService::ClusterService(const rules::RenderService* render,
       admission_(kube, options_.leases, options_.min_time_to_start),
       observer_(kube, helm, options_.helm_timeout, &recoveries_),
       writer_(kube, options_.field_manager, std::move(random_bytes)),
-      applier_(kube, helm, &observer_, options_.chart, options_.helm_timeout),
-      reaper_(kube, options_.deletion_poll_interval) {}
+      applier_(kube, helm, &observer_, options_.chart, options_.helm_timeout,
+               options_.versions),
+      reaper_(kube, options_.deletion_poll_interval, options_.versions) {}
 
 absl::StatusOr<ObservedRelease> ClusterService::ObserveForVerb(
     const ApplyPlan& plan, const std::string& ns) {
@@ -343,7 +344,7 @@ absl::StatusOr<v1::OperationResponse> ClusterService::Resize(
                           const std::string& ns) mutable {
     removal.release = release;
     removal.ns = ns;
-    return MarkMachinesForRemoval(kube_, removal);
+    return MarkMachinesForRemoval(kube_, options_.versions, removal);
   };
   return Apply(std::move(plan));
 }

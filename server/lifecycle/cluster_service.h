@@ -40,6 +40,7 @@
 #include "server/helm/helm_runner.h"
 #include "server/helm/pending_release.h"
 #include "server/helm/release_record.h"
+#include "server/kube/api_versions.h"
 #include "server/kube/kube_client.h"
 #include "server/lifecycle/admission.h"
 #include "server/lifecycle/cluster_leases.h"
@@ -69,6 +70,10 @@ struct LifecycleOptions {
   // Per-cluster Leases shared by every replica (cluster_leases.h); a zero
   // duration serialises verbs within this process only.
   LeaseOptions leases;
+  // The versions the bridge writes CAPI kinds in (the Cluster's operation
+  // annotation, Machine delete marks, the reaper's Cluster list); null:
+  // kinds.cc's. Must outlive the service.
+  kube::ApiVersions* versions = nullptr;
   // The least of the caller's deadline a verb needs left to start helm.
   absl::Duration min_time_to_start = absl::Seconds(5);
 };

@@ -24,8 +24,12 @@ std::string MetaText(const json& object, const char* key) {
 
 }  // namespace
 
-DeletionReaper::DeletionReaper(kube::KubeClient* kube, absl::Duration interval)
-    : kube_(kube), interval_(interval), thread_([this] { Run(); }) {}
+DeletionReaper::DeletionReaper(kube::KubeClient* kube, absl::Duration interval,
+                               kube::ApiVersions* versions)
+    : kube_(kube),
+      versions_(versions),
+      interval_(interval),
+      thread_([this] { Run(); }) {}
 
 DeletionReaper::~DeletionReaper() {
   {
@@ -50,10 +54,11 @@ absl::StatusOr<int> DeletionReaper::CheckOnce() {
   if (!secrets.ok()) return secrets.status();
   if (owners.empty()) return 0;
   std::set<std::pair<std::string, std::string>> clusters;  // (ns, name)
-  auto listed =
-      kube_->ListMetadataEach(kube::kinds::kCluster, "", "", [&](json&& c) {
-        clusters.insert({MetaText(c, "namespace"), MetaText(c, "name")});
-      });
+  auto cluster_type = kube::ResolveOrBase(versions_, kube::kinds::kCluster);
+  if (!cluster_type.ok()) return cluster_type.status();
+  auto listed = kube_->ListMetadataEach(*cluster_type, "", "", [&](json&& c) {
+    clusters.insert({MetaText(c, "namespace"), MetaText(c, "name")});
+  });
   if (!listed.ok()) return listed.status();
 
   int reaped = 0;

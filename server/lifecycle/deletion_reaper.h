@@ -24,6 +24,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "server/kube/api_versions.h"
 #include "server/kube/kube_client.h"
 
 namespace capi_bridge::lifecycle {
@@ -31,7 +32,10 @@ namespace capi_bridge::lifecycle {
 class DeletionReaper {
  public:
   // `kube` must outlive the reaper. The first pass runs at once.
-  DeletionReaper(kube::KubeClient* kube, absl::Duration interval);
+  // `versions` (may be null: kinds.cc's) chooses the version Clusters are
+  // listed in; it must outlive the reaper.
+  DeletionReaper(kube::KubeClient* kube, absl::Duration interval,
+                 kube::ApiVersions* versions = nullptr);
   ~DeletionReaper();  // stops the thread
 
   // One pass now; returns how many clusters' Secrets it removed. (The
@@ -45,6 +49,7 @@ class DeletionReaper {
   void Run();
 
   kube::KubeClient* kube_;
+  kube::ApiVersions* versions_;  // null: kinds.cc's
   absl::Duration interval_;
   std::atomic<uint64_t> reaped_{0};
   mutable absl::Mutex mu_;

@@ -18,7 +18,10 @@ constexpr char kDeleteMachineAnnotation[] = "cluster.x-k8s.io/delete-machine";
 }  // namespace
 
 absl::Status MarkMachinesForRemoval(kube::KubeClient* kube,
+                                    kube::ApiVersions* versions,
                                     const MachineRemoval& removal) {
+  auto type = kube::ResolveOrBase(versions, kube::kinds::kMachine);
+  if (!type.ok()) return type.status();
   std::string selector =
       absl::StrCat("capi.stackhpc.com/cluster=", removal.release);
   absl::StrAppend(&selector,
@@ -26,7 +29,7 @@ absl::Status MarkMachinesForRemoval(kube::KubeClient* kube,
                       ? ",capi.stackhpc.com/component=control-plane"
                       : absl::StrCat(",capi.stackhpc.com/node-group=",
                                      removal.group_label));
-  auto machines = kube->List(kube::kinds::kMachine, removal.ns, selector);
+  auto machines = kube->List(*type, removal.ns, selector);
   if (!machines.ok()) return machines.status();
   std::vector<std::string> targets, unknown, known;
   for (const std::string& node : removal.nodes) {
@@ -61,13 +64,13 @@ absl::Status MarkMachinesForRemoval(kube::KubeClient* kube,
         " nodes; name at most ", std::max(0, current - removal.new_count)));
   }
   for (const std::string& machine : targets) {
-    json mark = {{"apiVersion", kube::kinds::kMachine.ApiVersion()},
-                 {"kind", kube::kinds::kMachine.kind},
+    json mark = {{"apiVersion", type->ApiVersion()},
+                 {"kind", type->kind},
                  {"metadata",
                   {{"name", machine},
                    {"namespace", removal.ns},
                    {"annotations", {{kDeleteMachineAnnotation, "yes"}}}}}};
-    auto marked = kube->Apply(kube::kinds::kMachine, mark, kResizeFieldManager);
+    auto marked = kube->Apply(*type, mark, kResizeFieldManager);
     if (!marked.ok()) return marked.status();
   }
   return absl::OkStatus();

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "server/kube/api_versions.h"
 #include "server/kube/kube_client.h"
 
 namespace capi_bridge::lifecycle {
@@ -27,7 +28,10 @@ struct MachineRemoval {
   std::vector<std::string> nodes;  // what the caller named
 };
 
+// Machines are read and marked in the version `versions` chose (null:
+// kinds.cc's).
 absl::Status MarkMachinesForRemoval(kube::KubeClient* kube,
+                                    kube::ApiVersions* versions,
                                     const MachineRemoval& removal);
 
 }  // namespace capi_bridge::lifecycle

@@ -15,12 +15,14 @@ using nlohmann::json;
 ReleaseApplier::ReleaseApplier(kube::KubeClient* kube, helm::HelmRunner* helm,
                                const ReleaseObserver* observer,
                                helm::ChartRef chart,
-                               absl::Duration helm_timeout)
+                               absl::Duration helm_timeout,
+                               kube::ApiVersions* versions)
     : kube_(kube),
       helm_(helm),
       observer_(observer),
       chart_(std::move(chart)),
-      helm_timeout_(helm_timeout) {}
+      helm_timeout_(helm_timeout),
+      versions_(versions) {}
 
 helm::UpgradeRequest ReleaseApplier::Request(const std::string& release,
                                              const std::string& ns,
@@ -64,9 +66,11 @@ void ReleaseApplier::MarkOperationStarted(const std::string& release,
   // A PUT of the Cluster as read, with one more annotation: it never
   // creates a Cluster, and a concurrent change (CAPI's status) conflicts
   // instead of being overwritten.
-  absl::Status last;
-  for (int attempt = 0; attempt < 3; ++attempt) {
-    auto cluster = kube_->Get(kube::kinds::kCluster, ns, release);
+  // In the version the management cluster serves and the cache reads.
+  auto type = kube::ResolveOrBase(versions_, kube::kinds::kCluster);
+  absl::Status last = type.status();
+  for (int attempt = 0; type.ok() && attempt < 3; ++attempt) {
+    auto cluster = kube_->Get(*type, ns, release);
     if (absl::IsNotFound(cluster.status())) return;  // not rendered yet
     if (!cluster.ok()) {
       last = cluster.status();
@@ -78,7 +82,7 @@ void ReleaseApplier::MarkOperationStarted(const std::string& release,
     annotations[status::kOperationStartedAnnotation] =
         util::KubeMicroTime(started);
     annotations[status::kOperationAnnotation] = verb;
-    auto written = kube_->Replace(kube::kinds::kCluster, *cluster);
+    auto written = kube_->Replace(*type, *cluster);
     if (written.ok() || absl::IsNotFound(written.status())) return;
     last = written.status();
     if (!absl::IsAborted(last)) break;

@@ -4,7 +4,8 @@
 // deadline into DEADLINE_EXCEEDED after recovering what it left pending,
 // and records on the CAPI Cluster when and which verb last ran.
 //
-// Thread-safe. `kube`, `helm` and `observer` must outlive it.
+// Thread-safe. `kube`, `helm`, `observer` and `versions` (the CAPI
+// version discovery; may be null) must outlive it.
 #ifndef CAPI_BRIDGE_SERVER_LIFECYCLE_RELEASE_APPLIER_H_
 #define CAPI_BRIDGE_SERVER_LIFECYCLE_RELEASE_APPLIER_H_
 
@@ -14,6 +15,7 @@
 #include "absl/time/time.h"
 #include "nlohmann/json.hpp"
 #include "server/helm/helm_runner.h"
+#include "server/kube/api_versions.h"
 #include "server/kube/kube_client.h"
 #include "server/lifecycle/release_observer.h"
 
@@ -23,7 +25,8 @@ class ReleaseApplier {
  public:
   ReleaseApplier(kube::KubeClient* kube, helm::HelmRunner* helm,
                  const ReleaseObserver* observer, helm::ChartRef chart,
-                 absl::Duration helm_timeout);
+                 absl::Duration helm_timeout,
+                 kube::ApiVersions* versions = nullptr);
 
   // The request helm gets for `values` at `chart_version`; its description
   // names the verb and request id of the calling thread's log context.
@@ -54,6 +57,7 @@ class ReleaseApplier {
   const ReleaseObserver* observer_;
   helm::ChartRef chart_;
   absl::Duration helm_timeout_;
+  kube::ApiVersions* versions_;  // null: kinds.cc's versions
 };
 
 }  // namespace capi_bridge::lifecycle
