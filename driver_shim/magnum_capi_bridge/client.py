@@ -29,7 +29,10 @@ class BridgeError(exception.MagnumException):
     message = "%(reason)s"
 
     def __init__(self, reason, code=None):
-        self.code = code
+        # Not `code`: Magnum copies that into the exception's kwargs, which
+        # oslo.messaging sends back to magnum-api as JSON; a grpc.StatusCode
+        # there loses the reply and the operator sees only a timeout.
+        self.grpc_code = code
         super().__init__(reason=reason)
 
 

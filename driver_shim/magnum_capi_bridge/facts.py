@@ -51,6 +51,41 @@ def _flavor_facts(cloud, flavor_ident):
                           ram_mb=flavor.ram_mb, vcpus=flavor.vcpus)
 
 
+# The flavor extra spec naming the Kubernetes resource its GPUs appear as
+# (default: nvidia.com/gpu, chosen by the bridge).
+GPU_RESOURCE_SPEC = "capi_bridge:gpu_resource"
+
+
+def gpus_of(extra_specs):
+    """(count, resource) of the GPUs a flavor's extra specs give a server:
+    `resources:VGPU`, else the counts of `pci_passthrough:alias`
+    ("name:count,..."); (0, "") when they name none or do not parse."""
+    def count(text):
+        try:
+            return max(int(str(text).strip()), 0)
+        except ValueError:
+            return 0
+    gpus = count(extra_specs.get("resources:VGPU", 0))
+    if not gpus:
+        for alias in str(extra_specs.get("pci_passthrough:alias", "")).split(","):
+            name, _, number = alias.partition(":")
+            if name.strip():
+                gpus += count(number or 1)
+    if not gpus:
+        return 0, ""
+    return gpus, str(extra_specs.get(GPU_RESOURCE_SPEC, "")).strip()
+
+
+def _add_gpu_facts(cloud, flavor_facts):
+    """GPU facts where the flavor's extra specs have them; a cloud that will
+    not show extra specs leaves them out (they are optional)."""
+    try:
+        specs = cloud.flavor_extra_specs(flavor_facts.id)
+    except Exception:  # policy or client trouble: the facts are optional
+        return
+    flavor_facts.gpu_count, flavor_facts.gpu_type = gpus_of(specs)
+
+
 def _effective_label(cluster, template, ng, key):
     for labels in (getattr(ng, "labels", None) if ng is not None else None,
                    cluster.labels, template.labels):
@@ -147,6 +182,15 @@ def resolve_facts(context, cluster, template, nodegroups,
     flavors.update(ng.flavor_id for ng in nodegroups)
     for flavor in sorted(f for f in flavors if f):
         facts.flavors[flavor].CopyFrom(_flavor_facts(cloud, flavor))
+    # GPUs, for the autoscaler's capacity annotations: worker flavors of
+    # autoscaled clusters only (one more Nova call per flavor).
+    if str(_effective_label(cluster, template, None,
+                            "auto_scaling_enabled")).lower() == "true":
+        workers = {cluster.flavor_id}
+        workers.update(ng.flavor_id for ng in nodegroups
+                       if ng.role != "master")
+        for flavor in sorted(f for f in workers if f):
+            _add_gpu_facts(cloud, facts.flavors[flavor])
     facts.keystone.CopyFrom(keystone_facts(cloud))
     _ensure_server_groups(cloud, cluster, template, nodegroups, facts,
                           create_missing)

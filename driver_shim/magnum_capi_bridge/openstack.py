@@ -113,6 +113,21 @@ class Cloud:
         return Flavor(id=str(flavor.id), name=_text(flavor.name),
                       ram_mb=int(flavor.ram), vcpus=int(flavor.vcpus))
 
+    def flavor_extra_specs(self, flavor_id):
+        """The flavor's extra specs (a dict; {} when Nova has none or the
+        flavor is gone)."""
+        nova = self._osc.nova()
+        try:
+            if hasattr(nova, "fetch_flavor_extra_specs"):  # openstacksdk
+                specs = nova.fetch_flavor_extra_specs(flavor_id).extra_specs
+            else:
+                specs = nova.flavors.get(flavor_id).get_keys()
+        except Exception as e:
+            if not is_not_found(e):
+                raise
+            return {}
+        return dict(specs or {})
+
     def server_groups(self):
         nova = self._osc.nova()
         groups = (nova.server_groups() if callable(nova.server_groups)

@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cctype>
 #include <fstream>
 #include <mutex>
@@ -134,15 +135,26 @@ size_t CollectHeader(char* data, size_t size, size_t count, void* user) {
 struct StreamState {
   std::string buffer;
   const std::function<bool(const WatchEvent&)>* on_event = nullptr;
-  bool stopped = false;        // on_event returned false
-  bool expired = false;        // an ERROR event with code 410
-  std::string error;           // message of another ERROR event
-  std::string* raw = nullptr;  // the body when the status was not 200
-  long* http_code = nullptr;
+  bool stopped = false;  // on_event returned false
+  bool expired = false;  // an ERROR event with code 410
+  std::string error;     // message of another ERROR event
+  CURL* curl = nullptr;  // the transfer, to read its response code
 };
+
+// The most of a failed watch's body kept for its error message.
+constexpr size_t kMaxErrorBody = 64 * 1024;
 
 size_t CollectStream(char* data, size_t size, size_t count, void* user) {
   auto* state = static_cast<StreamState*>(user);
+  long code = 0;
+  curl_easy_getinfo(state->curl, CURLINFO_RESPONSE_CODE, &code);
+  if (code != 200) {
+    // Not a stream of events (a 404 when the version is no longer served
+    // comes as plain text): keep the body for Watch's error.
+    size_t room = kMaxErrorBody - std::min(kMaxErrorBody, state->buffer.size());
+    state->buffer.append(data, std::min(room, size * count));
+    return size * count;
+  }
   state->buffer.append(data, size * count);
   size_t newline;
   while ((newline = state->buffer.find('\n')) != std::string::npos) {
@@ -709,6 +721,7 @@ absl::Status HttpKubeClient::Watch(
   }
   StreamState state;
   state.on_event = &on_event;
+  state.curl = curl;
   CurlSetup setup;
   Prepare(curl, *credentials, "", &setup);
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
@@ -735,14 +748,15 @@ absl::Status HttpKubeClient::Watch(
         absl::StrCat("management cluster: ", what, ": resource version ",
                      resource_version, " is too old; relist"));
   }
+  // The response code first: a refused watch's body is not events.
+  if (code >= 400) {
+    stats_.errors.fetch_add(1, std::memory_order_relaxed);
+    return StatusFromHttp(static_cast<int>(code), what, state.buffer, false);
+  }
   if (!state.error.empty()) {
     stats_.errors.fetch_add(1, std::memory_order_relaxed);
     return absl::UnavailableError(
         absl::StrCat("management cluster: ", what, ": ", state.error));
-  }
-  if (code >= 400) {
-    stats_.errors.fetch_add(1, std::memory_order_relaxed);
-    return StatusFromHttp(static_cast<int>(code), what, state.buffer, false);
   }
   if (rc != CURLE_OK && rc != CURLE_OPERATION_TIMEDOUT) {
     stats_.errors.fetch_add(1, std::memory_order_relaxed);

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "server/autoscaling/verb_hook.h"
 #include "server/lifecycle/machine_removal.h"
 #include "server/log/log.h"
 #include "server/render/naming.h"
@@ -180,6 +181,10 @@ absl::StatusOr<v1::OperationResponse> ClusterService::Apply(ApplyPlan plan) {
               {{"namespace", ns}, {"chart_version", chart_version}});
     response.set_unchanged(true);
     applier_.MarkOperationStarted(release, ns, started, plan.verb);
+    // Follow (also when helm did not run: a cluster made before the bridge
+    // set these up gets them on its next verb).
+    autoscaling::AfterReleaseApplied(*kube_, spec, release, ns,
+                                     rendered->values, &response);
     return response;
   }
   // Apply.
@@ -196,6 +201,9 @@ absl::StatusOr<v1::OperationResponse> ClusterService::Apply(ApplyPlan plan) {
                                 {"revision", result->revision},
                                 {"helm_status", result->status}});
   applier_.MarkOperationStarted(release, ns, started, plan.verb);
+  // Follow.
+  autoscaling::AfterReleaseApplied(*kube_, spec, release, ns, rendered->values,
+                                   &response);
   return response;
 }
 
@@ -407,6 +415,8 @@ absl::StatusOr<v1::OperationResponse> ClusterService::Delete(
   log::Info(*removed ? "release uninstalled" : "release was already gone",
             {{"namespace", ns}});
   response.set_unchanged(!*removed);
+  // Follow: the autoscaler's Role goes with the release.
+  autoscaling::AfterReleaseUninstalled(*kube_, spec, release, ns, &response);
   if (options_.operation_times != nullptr) {
     options_.operation_times->Record(spec.cluster().uuid(), absl::Now());
   }

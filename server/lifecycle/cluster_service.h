@@ -18,6 +18,9 @@
 //   Apply    release_applier.h   `helm upgrade --install`, skipped when the
 //                                rendered values and chart version equal
 //                                the deployed release's
+//   Follow   autoscaling/verb_hook.h  what the cluster's autoscaler needs
+//                                beside the release (its Role, the capacity
+//                                annotations); also after Delete's uninstall
 // Diff is Observe + Render + Check + helm's dry run; Delete and
 // RotateCredential use the same Admit. A spec that does not validate
 // writes nothing but the Lease (and the recovery of a release an

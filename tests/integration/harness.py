@@ -67,17 +67,9 @@ def simulator_only(reason):
 
 
 def package_charts(directory, versions):
-    """Packages the stand-in chart at each version and indexes the repo.
-    On the real API server, the copy the real CRDs accept
-    (tests/support/kube_real/chart_fixes.py)."""
-    chart = STAND_IN_CHART
-    if REAL:
-        from tests.support.kube_real import chart_fixes
-        chart, _ = chart_fixes.corrected_copy(
-            chart, tempfile.mkdtemp(prefix="chart-",
-                                    dir=os.path.dirname(directory)))
+    """Packages the stand-in chart at each version and indexes the repo."""
     for version in versions:
-        subprocess.run([HELM, "package", chart, "--version", version,
+        subprocess.run([HELM, "package", STAND_IN_CHART, "--version", version,
                         "-d", directory], check=True, capture_output=True)
     subprocess.run([HELM, "repo", "index", directory], check=True,
                    capture_output=True)

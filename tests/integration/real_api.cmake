@@ -38,20 +38,32 @@ if(KUBE_APISERVER AND ETCD_BINARY AND KUBE_CRDS_V1BETA1 AND KUBE_CRDS_V1BETA2
              tests.integration.test_status
              tests.integration.test_replicas
              tests.integration.test_recovery
-             tests.integration.test_migration)
+             tests.integration.test_migration
+             # Magnum's handlers and periodic sync (Debian's Magnum) -> the
+             # shim -> the bridge -> helm -> the real API server.
+             tests.shim.test_end_to_end)
     add_real_api_suite(${py} v1beta1)
   endforeach()
 
   # CAPI v1.13: the chart's v1beta1 objects stored as v1beta2 through CAPI's
-  # conversion webhooks. The lifecycle suite; test_replicas, test_recovery
-  # and test_migration pass there too (CAPI_BRIDGE_KUBE=real-v1beta2) but
-  # are left to the v1beta1 runs to keep make test's time down.
-  # test_status is not run here yet: the bridge now reads v1beta2 where it
-  # is served, and the player still writes CAPI's status in v1beta1 only
-  # (conversion files those conditions under status.deprecated.v1beta1),
-  # where CAPI v1.13's controllers write the v1beta2 conditions too; the
-  # player must write what they write first.
+  # conversion webhooks, CAPI's status played as v1.13's controllers write
+  # it (v1beta2 conditions, the old ones under status.deprecated.v1beta1),
+  # read by the bridge in v1beta2. The lifecycle and status suites;
+  # test_replicas, test_recovery and test_migration pass there too
+  # (CAPI_BRIDGE_KUBE=real-v1beta2) but are left to the v1beta1 runs to
+  # keep make test's time down.
   add_real_api_suite(tests.integration.test_lifecycle v1beta2)
+  add_real_api_suite(tests.integration.test_status v1beta2)
+
+  # CAPI v1.10 -> v1.13 under a running bridge: a cluster created on
+  # v1beta1 CRDs, the CRDs upgraded, the objects' storage migrated to
+  # v1beta2; reported the same without and after a restart, then resized.
+  add_test(NAME tests.integration.test_capi_upgrade[real-v1beta1-to-v1beta2]
+    COMMAND ${SYSTEM_PYTHON} -m unittest -v tests.integration.test_capi_upgrade
+    WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+  set_tests_properties(tests.integration.test_capi_upgrade[real-v1beta1-to-v1beta2]
+    PROPERTIES TIMEOUT 600
+    ENVIRONMENT "${KUBE_REAL_ENVIRONMENT};CAPI_BRIDGE_KUBE=real-v1beta1")
 else()
   message(STATUS "real kube-apiserver suites: not registered (make test "
                  "passes their tools' paths; see tests/support/kube_real/tools.mk)")

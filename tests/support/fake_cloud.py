@@ -13,12 +13,21 @@ os-server-groups), Cinder v3 (volume types, types/default), Neutron v2.0
     cloud.auth_url            # http://127.0.0.1:<port>/identity/v3
     ...
     cloud.stop()
+
+Beside a real Keystone, `FakeCloud(keystone_url=...)` stands in for
+Glance, Nova, Cinder and Neutron: a token it did not issue is checked
+with that Keystone (`GET /v3/auth/tokens`, the token validating itself,
+as a service's auth_token middleware would), and `services()` gives what
+to register in Keystone's catalog (Cinder's URL with Keystone's
+`$(project_id)s`).
 """
 
 import http.server
 import json
 import threading
+import urllib.error
 import urllib.parse
+import urllib.request
 import uuid
 
 PROJECT = "6f1e0c2ab8d94c7e9a51d3b0c4e2f7a1"
@@ -62,8 +71,9 @@ def user_token(user_id):
 class FakeCloud:
     """The cloud's state and its HTTP server."""
 
-    def __init__(self):
+    def __init__(self, keystone_url=None):
         self.lock = threading.Lock()
+        self.keystone_url = keystone_url
         self.images = {
             IMAGE_ID: {"id": IMAGE_ID, "name": "ubuntu-2204-kube-v1.33.4",
                        "os_distro": "ubuntu", "kube_version": "v1.33.4"},
@@ -83,6 +93,8 @@ class FakeCloud:
                           "router:external": True}]
         self.subnets = []
         self.server_groups = {}
+        self.keypairs = {"ops-key": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA"
+                                    "IOpsKeyOfTheFakeCloud ops@example"}
         self.app_creds = {}        # id -> dict (with "user_id")
         self.deleted_app_creds = []
         # token -> (user id, project id); each user's request token (what
@@ -123,6 +135,38 @@ class FakeCloud:
         with self.lock:
             self.tokens[token] = (user, project)
         return token
+
+    def services(self):
+        """(type, name, URL) of Glance, Nova, Cinder and Neutron, to
+        register in a real Keystone's catalog."""
+        b = self.base
+        return [("image", "glance", b + "/image"),
+                ("compute", "nova", b + "/compute/v2.1"),
+                ("block-storage", "cinder",
+                 b + "/volume/v3/$(project_id)s"),
+                ("volumev3", "cinderv3", b + "/volume/v3/$(project_id)s"),
+                ("network", "neutron", b + "/network")]
+
+    def known_token(self, token):
+        """Whether `token` is valid here: one of ours, or (beside a real
+        Keystone) one Keystone validates; those are remembered."""
+        with self.lock:
+            if token in self.tokens:
+                return True
+        if not token or not self.keystone_url:
+            return False
+        request = urllib.request.Request(
+            self.keystone_url + "/auth/tokens",
+            headers={"X-Auth-Token": token, "X-Subject-Token": token})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as reply:
+                body = json.loads(reply.read())["token"]
+        except (urllib.error.URLError, OSError, ValueError, KeyError):
+            return False
+        project = body.get("project", {}).get("id", PROJECT)
+        with self.lock:
+            self.tokens[token] = (body["user"]["id"], project)
+        return True
 
     def catalog(self):
         def service(kind, name, url):
@@ -244,8 +288,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if path in ("/identity", "/identity/v3", "/image", "/compute",
                     "/compute/v2.1", "/volume", "/volume/v3", "/network"):
             return True  # version documents are public
-        token = self.headers.get("X-Auth-Token", "")
-        return token in self.cloud.tokens
+        return self.cloud.known_token(self.headers.get("X-Auth-Token", ""))
 
     def do_GET(self):
         self._dispatch("GET")
@@ -424,6 +467,15 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 return self._not_found("Flavor %s could not be found." %
                                        ident)
             return self._send(200, {"flavor": _flavor(cloud, ident)})
+        if path.startswith("/v2.1/os-keypairs/"):
+            name = urllib.parse.unquote(path.split("/")[3])
+            if name not in cloud.keypairs:
+                return self._not_found("Keypair %s not found for user" %
+                                       name)
+            return self._send(200, {"keypair": {
+                "name": name, "public_key": cloud.keypairs[name],
+                "fingerprint": "00:11:22:33", "type": "ssh",
+                "user_id": USER, "id": 1, "deleted": False}})
         if path == "/v2.1/os-server-groups":
             with cloud.lock:
                 if method == "POST":
@@ -456,7 +508,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                    "min_version": "3.0", "updated": "2023-08-31T00:00:00Z",
                    "links": [{"rel": "self",
                               "href": cloud.base + "/volume/v3/"}]}
-        prefix = "/v3/" + PROJECT
+        parts = path.split("/")  # ['', 'v3', project, ...]
+        prefix = "/v3/" + (parts[2] if len(parts) > 2 else PROJECT)
         if path == "/":
             return self._send(300, {"versions": [version]})
         if path in ("/v3", prefix):

@@ -44,6 +44,13 @@ ADDON_CRDS = os.path.join(HERE, "crds")
 # on waiting, not something a test measures).
 START_LIMIT_SECONDS = 120
 
+CRDS = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
+# CAPI's managers (v1.10 and later) migrate their own CRDs' storage at start
+# (controllers/crdmigrator); after an upgrade the tests do it themselves,
+# as kube-storage-version-migrator does (RealApiServer.migrate_storage).
+SKIP_CAPI_STORAGE_MIGRATION = (
+    "--skip-crd-migration-phases=StorageVersionMigration,"
+    "CleanupManagedFields")
 # Which of CAPI's managers converts each group's objects (v1beta2).
 MANAGER_OF_GROUP = {
     "cluster.x-k8s.io": "capi-manager",
@@ -439,7 +446,7 @@ class RealApiServer:
                               self.manager_ports[name][0], ca_bundle)
         return webhooks
 
-    def _start_managers(self):
+    def _start_managers(self, extra_args=()):
         """Cluster API's core, kubeadm control plane and bootstrap managers
         (built from the cluster-api Go module by tools.mk), each serving its
         webhooks on loopback with a certificate of the test CA; waits until
@@ -463,7 +470,7 @@ class RealApiServer:
                 "--webhook-cert-dir", certs,
                 "--health-addr", "127.0.0.1:%d" % health,
                 "--diagnostics-address", "127.0.0.1:%d" % diagnostics,
-                "--insecure-diagnostics"])
+                "--insecure-diagnostics", *extra_args])
             started.append((name, process, health))
         for name, process, health in started:
             self._wait(name, process, lambda: self._plain_ok(
@@ -478,13 +485,111 @@ class RealApiServer:
         except OSError:
             return False
 
+    # -- a CAPI upgrade under a running management cluster
+    def upgrade(self, generation="v1beta2"):
+        """What `clusterctl upgrade` does to the API: the CRDs of
+        `generation` replace the installed ones (v1beta2 becomes the
+        storage version, v1beta1 is still served, converted by CAPI's
+        webhooks) and CAPI's managers start serving those webhooks. The
+        objects stay stored as they were until migrate_storage()."""
+        self.generation = generation
+        webhooks = self._manager_ports()
+        self._install_crds(webhooks, replace=True)
+        self._start_managers((SKIP_CAPI_STORAGE_MIGRATION,))
+
+    def migrate_storage(self):
+        """What kube-storage-version-migrator does, for every CRD whose
+        objects may be stored in an older version: reads every object in
+        the storage version and writes it back unchanged (stored again,
+        now in the storage version), then sets status.storedVersions to
+        the storage version alone. Returns {CRD name: objects rewritten}."""
+        rewritten = {}
+        for crd in self.store.raw("GET", CRDS)["items"]:
+            spec = crd["spec"]
+            storage = [v["name"] for v in spec["versions"]
+                       if v.get("storage")][0]
+            if crd["status"].get("storedVersions") == [storage]:
+                continue
+            path = "/apis/%s/%s/%s" % (spec["group"], storage,
+                                       spec["names"]["plural"])
+            count = 0
+            for item in self.store.raw("GET", path)["items"]:
+                meta = item["metadata"]
+                if meta.get("namespace"):
+                    where = "/apis/%s/%s/namespaces/%s/%s/%s" % (
+                        spec["group"], storage, meta["namespace"],
+                        spec["names"]["plural"], meta["name"])
+                else:
+                    where = "%s/%s" % (path, meta["name"])
+                self._rewrite(where)
+                count += 1
+            name = crd["metadata"]["name"]
+            self.store.raw("PATCH", CRDS + "/" + name + "/status",
+                           {"status": {"storedVersions": [storage]}},
+                           "application/merge-patch+json")
+            rewritten[name] = count
+        return rewritten
+
+    def _rewrite(self, path):
+        """One object read and written back as it is (on a conflict, read
+        again: the migrator's retry); gone meanwhile is fine."""
+        from tests.support.kube_sim.store import ApiError
+        for _ in range(10):
+            try:
+                obj = self.store.raw("GET", path)
+                self.store.raw("PUT", path, obj)
+                return
+            except ApiError as exc:
+                if exc.code == 404:
+                    return
+                if exc.code != 409:
+                    raise
+        raise RuntimeError("%s kept changing while migrated" % path)
+
+    def serve(self, groups, version, served):
+        """Sets whether `version` of every CRD of `groups` is served (CAPI
+        v1.16 will stop serving v1beta1); waits until discovery says so."""
+        for crd in self.store.raw("GET", CRDS)["items"]:
+            spec = crd["spec"]
+            if spec["group"] not in groups:
+                continue
+            for v in spec["versions"]:
+                if v["name"] == version:
+                    v["served"] = served
+            self.store.raw("PUT", CRDS + "/" + crd["metadata"]["name"], crd)
+        process = self.processes[1]  # etcd, kube-apiserver, managers
+        for group in groups:
+            path = "/apis/%s/%s" % (group, version)
+            self._wait("kube-apiserver", process,
+                       lambda: self._served(path) == served)
+
+    def _served(self, path):
+        from tests.support.kube_sim.store import ApiError
+        try:
+            return bool(self.store.raw("GET", path).get("resources"))
+        except ApiError:
+            return False
+
     # -- CRDs
-    def _install_crds(self, webhooks=None):
+    def _install_crds(self, webhooks=None, replace=False):
+        """Creates the CRDs of this generation; with `replace`, updates
+        those that exist (an upgrade), keeping their stored versions."""
         names = []
         for crd in crd_documents(self.generation, webhooks):
-            self.store.raw("POST", "/apis/apiextensions.k8s.io/v1/"
-                           "customresourcedefinitions", crd)
-            names.append(crd["metadata"]["name"])
+            name = crd["metadata"]["name"]
+            existing = None
+            if replace:
+                try:
+                    existing = self.store.raw("GET", CRDS + "/" + name)
+                except Exception:
+                    existing = None
+            if existing is None:
+                self.store.raw("POST", CRDS, crd)
+            else:
+                crd["metadata"]["resourceVersion"] = \
+                    existing["metadata"]["resourceVersion"]
+                self.store.raw("PUT", CRDS + "/" + name, crd)
+            names.append(name)
         process = self.processes[-1]
         for name in names:
             self._wait("kube-apiserver", process,

@@ -75,6 +75,19 @@ class Management:
             raise
         return self
 
+    def upgrade_capi(self):
+        """CAPI v1.10 -> v1.13 under the running management cluster
+        (RealApiServer.upgrade): CAPI v1.13's CRDs and managers, and the
+        player writes CAPI's status as v1.13's controllers do from then on.
+        The objects stay stored as v1beta1 until migrate_storage()."""
+        self.api.upgrade("v1beta2")
+        self.generation = "v1beta2"
+        self.controllers.v1beta2 = True
+
+    def migrate_storage(self):
+        """kube-storage-version-migrator's work (RealApiServer)."""
+        return self.api.migrate_storage()
+
     @property
     def store(self):
         return self.api.store
