@@ -10,7 +10,7 @@
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/util/json_util.h"
 #include "nlohmann/json.hpp"
-#include "server/util/utf8.h"
+#include "server/shared/utf8.h"
 #include "yaml-cpp/yaml.h"
 
 namespace capi_bridge::client {

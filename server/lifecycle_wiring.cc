@@ -65,7 +65,7 @@ absl::StatusOr<std::string> CheckLifecycle(const config::BridgeConfig& config) {
 }
 
 absl::StatusOr<Lifecycle> BuildLifecycle(const config::BridgeConfig& config,
-                                         const service::RenderService* render) {
+                                         const rules::RenderService* render) {
   Lifecycle out;
   const config::ManagementConfig& m = config.management;
   auto connection = ManagementConnection(m, &out.unavailable_reason);
@@ -86,20 +86,21 @@ absl::StatusOr<Lifecycle> BuildLifecycle(const config::BridgeConfig& config,
   helm_options.kill_grace = absl::Seconds(config.helm.kill_grace_seconds);
   out.helm = std::make_unique<helm::HelmCli>(helm_options);
 
-  out.times = std::make_unique<service::OperationTimes>();
-  service::LifecycleOptions options;
+  out.times = std::make_unique<lifecycle::OperationTimes>();
+  out.versions = std::make_unique<kube::ApiVersions>(out.kube.get());
+  lifecycle::LifecycleOptions options;
+  options.versions = out.versions.get();
   options.operation_times = out.times.get();
   options.chart.repo = config.chart.repo;
   options.chart.name = config.chart.name;
   options.helm_timeout = absl::Seconds(config.helm.timeout_seconds);
   options.deletion_poll_interval = absl::Seconds(m.deletion_poll_seconds);
   options.leases.duration = absl::Seconds(m.lease_duration_seconds);
-  out.clusters = std::make_unique<service::ClusterService>(
+  out.clusters = std::make_unique<lifecycle::ClusterService>(
       render, out.kube.get(), out.helm.get(), options,
-      service::SystemRandomBytes());
+      lifecycle::SystemRandomBytes());
 
   const config::StatusConfig& st = config.status;
-  out.versions = std::make_unique<kube::ApiVersions>(out.kube.get());
   if (st.watch_cache) {
     out.store = std::make_unique<status::ObjectStore>();
     kube::WatchCacheOptions cache_options;
@@ -113,13 +114,13 @@ absl::StatusOr<Lifecycle> BuildLifecycle(const config::BridgeConfig& config,
         out.kube.get(), status::WatchedTypes(), out.store.get(), cache_options);
     out.cache->Start();
   }
-  service::StatusOptions status_options;
+  lifecycle::StatusOptions status_options;
   status_options.create_timeout = absl::Minutes(st.create_timeout_minutes);
   status_options.update_timeout = absl::Minutes(st.update_timeout_minutes);
   status_options.delete_timeout = absl::Minutes(st.delete_timeout_minutes);
   status_options.max_staleness = absl::Seconds(st.max_staleness_seconds);
   status_options.versions = out.versions.get();
-  out.status = std::make_unique<service::StatusService>(
+  out.status = std::make_unique<lifecycle::StatusService>(
       render, out.kube.get(), out.store.get(), out.cache.get(), out.times.get(),
       status_options);
   return out;

@@ -12,9 +12,9 @@
 #include "server/kube/api_versions.h"
 #include "server/kube/http_kube_client.h"
 #include "server/kube/watch_cache.h"
-#include "server/service/cluster_service.h"
-#include "server/service/operation_times.h"
-#include "server/service/status_service.h"
+#include "server/lifecycle/cluster_service.h"
+#include "server/lifecycle/operation_times.h"
+#include "server/lifecycle/status_service.h"
 #include "server/status/object_store.h"
 
 namespace capi_bridge {
@@ -24,12 +24,12 @@ struct Lifecycle {
   // The versions CAPI kinds are read in (used by the cache and status).
   std::unique_ptr<kube::ApiVersions> versions;
   std::unique_ptr<helm::HelmCli> helm;
-  std::unique_ptr<service::OperationTimes> times;
-  std::unique_ptr<service::ClusterService> clusters;
+  std::unique_ptr<lifecycle::OperationTimes> times;
+  std::unique_ptr<lifecycle::ClusterService> clusters;
   // The watch cache (null when status.watch_cache is false) and status.
   std::unique_ptr<status::ObjectStore> store;
   std::unique_ptr<kube::WatchCache> cache;
-  std::unique_ptr<service::StatusService> status;
+  std::unique_ptr<lifecycle::StatusService> status;
   // Where the management cluster is, for the start-up line.
   std::string target;
   // Why `clusters` is null, when it is.
@@ -47,7 +47,7 @@ struct Lifecycle {
 // and says why (the bridge then serves RenderValues only). The watch cache,
 // when configured, is started here.
 absl::StatusOr<Lifecycle> BuildLifecycle(const config::BridgeConfig& config,
-                                         const service::RenderService* render);
+                                         const rules::RenderService* render);
 
 // What --check-config adds to the config's own checks: the kubeconfig and
 // the files it names load as serving would load them, and the helm binary

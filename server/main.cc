@@ -1,6 +1,7 @@
-// capi-bridge-server: wiring only. Loads the config (file + flags), builds
-// the services and serves gRPC (ClusterDriver, grpc.health.v1, reflection)
-// until SIGTERM or SIGINT, then shuts down gracefully (see Shutdown below).
+// capi-bridge-server: flags and config only. Loads the config (file +
+// flags), starts the Bridge (server/bridge.h: every service, the gRPC
+// server, the ops endpoint) and serves until SIGTERM or SIGINT, then shuts
+// down gracefully (see Shutdown below).
 #include <signal.h>
 #include <unistd.h>
 
@@ -11,18 +12,10 @@
 #include "CLI/CLI.hpp"
 #include "absl/synchronization/notification.h"
 #include "google/protobuf/stubs/logging.h"
-#include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
-#include "grpcpp/health_check_service_interface.h"
+#include "server/bridge.h"
 #include "server/config/bridge_config.h"
-#include "server/lifecycle_wiring.h"
 #include "server/log/log.h"
-#include "server/ops/metrics.h"
-#include "server/ops/ops_server.h"
-#include "server/service/cluster_driver_service.h"
-#include "server/service/render_service.h"
-#include "server/service/unhandled_calls.h"
-#include "server/stats/histogram.h"
 #include "server/tls_credentials.h"
 
 namespace {
@@ -38,11 +31,10 @@ namespace log = capi_bridge::log;
 // finish within `grace`, and return the exit code. A second signal, or
 // verbs still running once the grace period (plus slack) is over, end the
 // process at once.
-int Shutdown(grpc::Server* server, const sigset_t& signals, int first_signal,
-             absl::Duration grace, const capi_bridge::Lifecycle& lifecycle) {
-  auto in_flight = [&lifecycle] {
-    return lifecycle.clusters ? lifecycle.clusters->InFlight() : 0;
-  };
+int Shutdown(capi_bridge::Bridge& bridge, const sigset_t& signals,
+             int first_signal, absl::Duration grace) {
+  grpc::Server* server = bridge.server();
+  auto in_flight = [&bridge] { return bridge.InFlight(); };
   log::Info(
       "stop signal received: refusing new calls, letting in-flight "
       "verbs finish",
@@ -95,7 +87,7 @@ int main(int argc, char** argv) {
   std::string listen;
   std::vector<std::string> sets;
   app.add_option("-c,--config", config_path,
-                 "YAML config file (see the README, 'Configuration')")
+                 "YAML config file (see docs/configuration.md)")
       ->check(CLI::ExistingFile)
       ->envname("CAPI_BRIDGE_CONFIG");
   app.add_option("--listen", listen,
@@ -153,98 +145,14 @@ int main(int argc, char** argv) {
     return 0;
   }
 
-  capi_bridge::service::RenderService render(
-      config->render, capi_bridge::service::SystemRandomBits());
-  absl::StatusOr<capi_bridge::Lifecycle> lifecycle =
-      capi_bridge::BuildLifecycle(*config, &render);
-  if (!lifecycle.ok()) {
-    std::cerr << "capi-bridge-server: " << lifecycle.status().message() << "\n";
+  auto bridge = capi_bridge::Bridge::Start(*config, *credentials);
+  if (!bridge.ok()) {
+    if (absl::IsAborted(bridge.status())) return 1;  // logged: cannot listen
+    std::cerr << "capi-bridge-server: " << bridge.status().message() << "\n";
     return 2;
   }
-  if (lifecycle->clusters == nullptr) {
-    log::Warn("lifecycle verbs disabled",
-              {{"reason", lifecycle->unavailable_reason}});
-  } else {
-    log::Info("management cluster", {{"target", lifecycle->target}});
-  }
-  std::atomic<bool> stopping{false};
-  capi_bridge::stats::CallStats calls;
-  capi_bridge::service::CallPolicy policy;
-  policy.bearer_token = config->auth.token;
-  policy.calls = &calls;
-  policy.stopping = &stopping;
-  capi_bridge::service::ClusterDriverService driver(
-      &render, lifecycle->clusters.get(), lifecycle->status.get(),
-      lifecycle->unavailable_reason, policy);
 
-  grpc::EnableDefaultHealthCheckService(true);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
-  grpc::ServerBuilder builder;
-  int port = 0;
-  builder.AddListeningPort(config->listen, *credentials, &port);
-  builder.RegisterService(&driver);
-  // Calls refused before their handler (not a valid request message).
-  capi_bridge::stats::CallStats unhandled;
-  {
-    std::vector<
-        std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
-        interceptors;
-    interceptors.push_back(
-        std::make_unique<capi_bridge::service::UnhandledCalls>(&unhandled));
-    builder.experimental().SetInterceptorCreators(std::move(interceptors));
-  }
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  if (!server) {
-    log::Error("cannot listen", {{"listen", config->listen}});
-    return 1;
-  }
-
-  std::unique_ptr<capi_bridge::ops::OpsServer> ops;
-  if (!config->ops_listen.empty()) {
-    capi_bridge::Lifecycle* l = &*lifecycle;
-    auto started = capi_bridge::ops::OpsServer::Start(
-        config->ops_listen,
-        [l, &stopping,
-         max_staleness = absl::Seconds(
-             config->status.max_staleness_seconds)]() -> absl::Status {
-          if (stopping.load()) {
-            return absl::UnavailableError("shutting down");
-          }
-          if (l->cache != nullptr && !l->cache->Ready()) {
-            return absl::UnavailableError(
-                "the watch cache has not listed every kind yet");
-          }
-          return capi_bridge::service::StaleCache(l->cache.get(), max_staleness,
-                                                  absl::Now());
-        },
-        [l, &calls, &unhandled, &stopping]() {
-          capi_bridge::ops::MetricsInputs in;
-          in.calls = &calls;
-          in.unhandled = &unhandled;
-          if (l->kube) in.kube = &l->kube->stats();
-          if (l->helm) in.helm = &l->helm->stats();
-          if (l->status) in.status = &l->status->stats();
-          if (l->cache) in.watches = l->cache->States();
-          if (l->store) in.cached_clusters = l->store->ClusterCount();
-          if (l->clusters) {
-            in.operations_in_flight = l->clusters->InFlight();
-            in.helm_recoveries = &l->clusters->recoveries();
-          }
-          in.shutting_down = stopping.load();
-          return capi_bridge::ops::PrometheusText(in);
-        });
-    if (!started.ok()) {
-      std::cerr << "capi-bridge-server: " << started.status().message() << "\n";
-      server->Shutdown();
-      return 2;
-    }
-    ops = *std::move(started);
-  }
-
-  std::string shown = config->listen;
-  if (shown.rfind("unix:", 0) != 0) {
-    shown = shown.substr(0, shown.rfind(':')) + ":" + std::to_string(port);
-  }
+  const std::string& shown = (*bridge)->listening();
   const char* transport = config->insecure                     ? "plaintext"
                           : config->tls.client_ca_file.empty() ? "TLS"
                                                                : "mutual TLS";
@@ -256,19 +164,17 @@ int main(int argc, char** argv) {
   // These two stdout lines are the readiness contract of scripts and tests.
   std::cout << "capi-bridge-server " << kVersion << " listening on " << shown
             << " (" << transport << ")" << std::endl;
-  if (ops) {
+  if ((*bridge)->ops_port() != 0) {
     std::cout << "capi-bridge-server ops endpoint on "
               << config->ops_listen.substr(0, config->ops_listen.rfind(':'))
-              << ":" << ops->port() << std::endl;
+              << ":" << (*bridge)->ops_port() << std::endl;
   }
 
   int received = 0;
   sigwait(&signals, &received);
-  stopping.store(true);
-  int code =
-      Shutdown(server.get(), signals, received,
-               absl::Seconds(config->shutdown_grace_seconds), *lifecycle);
-  ops.reset();
-  lifecycle->Shutdown();
+  (*bridge)->BeginStop();
+  int code = Shutdown(**bridge, signals, received,
+                      absl::Seconds(config->shutdown_grace_seconds));
+  (*bridge)->Stop();
   return code;
 }

@@ -13,7 +13,7 @@
 #include "server/config/yaml_json.h"
 #include "server/render/chart_version.h"
 #include "server/render/problems.h"
-#include "server/util/utf8.h"
+#include "server/shared/utf8.h"
 #include "yaml-cpp/yaml.h"
 
 namespace capi_bridge::config {
@@ -512,8 +512,7 @@ static absl::StatusOr<BridgeConfig> ParseConfigText(
   for (const auto& [label, value] : r.site_labels) {
     if (render::FindLabel(label) == nullptr) {
       problems.Add(absl::StrCat("site_labels.", label), label,
-                   "a label the renderer reads (see the README's label "
-                   "reference)");
+                   "a label the renderer reads (see docs/labels.md#labels)");
     }
   }
   if (!problems.empty()) return problems.ToStatus();
@@ -531,8 +530,8 @@ absl::StatusOr<BridgeConfig> ParseConfig(const std::string& yaml_text,
     return absl::InvalidArgumentError(
         absl::StrCat("config file: line ", e.mark.line + 1, ", column ",
                      e.mark.column + 1, ": ", e.msg,
-                     "; accepted: the shapes the README's Configuration "
-                     "section shows"));
+                     "; accepted: the shapes docs/configuration.md#every-key "
+                     "shows"));
   }
 }
 

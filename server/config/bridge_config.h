@@ -4,7 +4,7 @@
 // Loading is strict: an unknown key, a value of the wrong type or an
 // unreadable override file is an error naming the key (as a dotted path),
 // the value and what is accepted, so a typo is never silently ignored. The
-// file reference is in the README ("Configuration").
+// file reference is docs/configuration.md#every-key.
 #ifndef CAPI_BRIDGE_SERVER_CONFIG_BRIDGE_CONFIG_H_
 #define CAPI_BRIDGE_SERVER_CONFIG_BRIDGE_CONFIG_H_
 

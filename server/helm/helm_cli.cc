@@ -13,7 +13,7 @@
 #include "nlohmann/json.hpp"
 #include "server/log/log.h"
 #include "server/process/run.h"
-#include "server/util/utf8.h"
+#include "server/shared/utf8.h"
 
 namespace capi_bridge::helm {
 namespace {

@@ -117,4 +117,10 @@ std::map<std::string, std::string> ApiVersions::Chosen() const {
   return out;
 }
 
+absl::StatusOr<ResourceType> ResolveOrBase(ApiVersions* versions,
+                                           const ResourceType& base) {
+  if (versions == nullptr) return base;
+  return versions->Resolve(base);
+}
+
 }  // namespace capi_bridge::kube

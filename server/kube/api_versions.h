@@ -53,6 +53,13 @@ struct ApiVersionsOptions {
   std::function<absl::Time()> now = [] { return absl::Now(); };
 };
 
+class ApiVersions;
+
+// `base` in the version `versions` chose (see ApiVersions::Resolve); `base`
+// itself when `versions` is null (tests, a bridge without discovery).
+absl::StatusOr<ResourceType> ResolveOrBase(ApiVersions* versions,
+                                           const ResourceType& base);
+
 class ApiVersions {
  public:
   // `client` must outlive this.

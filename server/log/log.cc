@@ -11,7 +11,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/synchronization/mutex.h"
 #include "nlohmann/json.hpp"
-#include "server/util/utf8.h"
+#include "server/shared/utf8.h"
 
 namespace capi_bridge::log {
 namespace {

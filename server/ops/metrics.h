@@ -9,7 +9,7 @@
 #include "server/helm/helm_cli.h"
 #include "server/kube/http_kube_client.h"
 #include "server/kube/watch_cache.h"
-#include "server/service/status_service.h"
+#include "server/lifecycle/status_service.h"
 #include "server/stats/counter.h"
 #include "server/stats/histogram.h"
 
@@ -21,7 +21,7 @@ struct MetricsInputs {
   const stats::CallStats* unhandled = nullptr;
   const kube::KubeClientStats* kube = nullptr;
   const helm::HelmStats* helm = nullptr;
-  const service::StatusStats* status = nullptr;
+  const lifecycle::StatusStats* status = nullptr;
   // Pending helm releases recovered, by the state they were left in.
   const stats::LabelledCounter* helm_recoveries = nullptr;
   std::vector<kube::WatchState> watches;  // one per watched kind

@@ -2,7 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "server/util/utf8.h"
+#include "server/shared/utf8.h"
 
 namespace capi_bridge::render {
 

@@ -24,7 +24,7 @@
 #include "server/helm/helm_cli.h"
 #include "server/kube/http_kube_client.h"
 #include "server/kube/kubeconfig.h"
-#include "server/service/cluster_service.h"
+#include "server/lifecycle/cluster_service.h"
 #include "tests/unit/render/spec_builder.h"
 
 namespace {
@@ -216,17 +216,17 @@ int main(int argc, char** argv) {
   Meter helm_meter, kube_meter;
   TimedKube kube(http->get(), &kube_meter);
   TimedHelm helm(&helm_cli, &helm_meter);
-  capi_bridge::service::RenderService render({}, [] {
+  capi_bridge::rules::RenderService render({}, [] {
     static uint64_t n = 0x9e3779b97f4a7c15ULL;
     return n += 0x9e3779b97f4a7c15ULL;
   });
-  capi_bridge::service::LifecycleOptions options;
+  capi_bridge::lifecycle::LifecycleOptions options;
   options.chart.repo = chart_repo;
   options.chart.name = "openstack-cluster";
   options.helm_timeout = absl::Seconds(60);
-  capi_bridge::service::ClusterService service(
+  capi_bridge::lifecycle::ClusterService service(
       &render, &kube, &helm, options,
-      capi_bridge::service::SystemRandomBytes());
+      capi_bridge::lifecycle::SystemRandomBytes());
 
   std::vector<v1::ClusterSpec> specs;
   std::vector<Sample> creates, reapplies, helm_runs;

@@ -23,11 +23,11 @@
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_format.h"
 #include "grpcpp/grpcpp.h"
+#include "server/api/cluster_driver_service.h"
 #include "server/kube/http_kube_client.h"
 #include "server/kube/kubeconfig.h"
 #include "server/kube/watch_cache.h"
-#include "server/service/cluster_driver_service.h"
-#include "server/service/status_service.h"
+#include "server/lifecycle/status_service.h"
 #include "server/status/object_store.h"
 
 namespace {
@@ -157,10 +157,10 @@ int main(int argc, char** argv) {
     return rss < 100 * 1024 ? 0 : 1;
   }
 
-  capi_bridge::service::RenderService render({}, [] { return 42; });
-  capi_bridge::service::OperationTimes times;
-  capi_bridge::service::StatusService status(&render, kube->get(), &store,
-                                             &cache, &times, {});
+  capi_bridge::rules::RenderService render({}, [] { return 42; });
+  capi_bridge::lifecycle::OperationTimes times;
+  capi_bridge::lifecycle::StatusService status(&render, kube->get(), &store,
+                                               &cache, &times, {});
   std::vector<v1::GetClusterStatusRequest> requests;
   for (int i = 0; i < clusters; ++i) {
     requests.push_back(Request(i, namespaces));
@@ -183,7 +183,7 @@ int main(int argc, char** argv) {
       static_cast<double>((*kube)->stats().requests.load() - before) / calls;
 
   // 2. The same through gRPC on loopback (what the shim sees).
-  capi_bridge::service::ClusterDriverService driver(&render, nullptr, &status);
+  capi_bridge::api::ClusterDriverService driver(&render, nullptr, &status);
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),

@@ -112,5 +112,47 @@ class SelfContainedTest(unittest.TestCase):
         self.assertEqual(broken, [])
 
 
+# A page of docs/ named in source: docs/<page>.md, optionally #anchor.
+DOC_REF = re.compile(r"docs/([\w.-]+\.md)(?:#([\w-]+))?")
+# The README lost its reference sections to docs/: a message that sends the
+# reader to the README's "Configuration", "Adoption", label reference ...
+README_SECTION = re.compile(r"README(?:'s|, )")
+
+
+class ReferencesInCodeTest(unittest.TestCase):
+    """Messages, --help and comments in the code point at docs that exist."""
+
+    def sources(self):
+        return [f for f in tracked_files()
+                if f.startswith(("server/", "client/", "driver_shim/"))
+                and f.endswith((".cc", ".h", ".py"))]
+
+    def test_docs_named_in_code_exist(self):
+        broken = []
+        for name in self.sources():
+            with open(os.path.join(ROOT, name), encoding="utf-8") as f:
+                text = f.read()
+            for number, line in enumerate(text.splitlines(), 1):
+                for page, anchor in DOC_REF.findall(line):
+                    full = os.path.join(ROOT, "docs", page)
+                    if not os.path.exists(full):
+                        broken.append("%s:%d: docs/%s does not exist"
+                                      % (name, number, page))
+                    elif anchor and anchor not in anchors(full):
+                        broken.append("%s:%d: docs/%s has no heading #%s"
+                                      % (name, number, page, anchor))
+        self.assertEqual(broken, [])
+
+    def test_no_message_points_at_a_readme_section(self):
+        offenders = []
+        for name in self.sources():
+            with open(os.path.join(ROOT, name), encoding="utf-8") as f:
+                for number, line in enumerate(f, 1):
+                    if README_SECTION.search(line):
+                        offenders.append("%s:%d: %s"
+                                         % (name, number, line.strip()))
+        self.assertEqual(offenders, [])
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -14,9 +14,9 @@
 #include "absl/synchronization/mutex.h"
 #include "catch2/catch.hpp"
 #include "server/kube/watch_cache.h"
+#include "server/lifecycle/status_service.h"
 #include "server/log/log.h"
-#include "server/service/render_service.h"
-#include "server/service/status_service.h"
+#include "server/rules/render_service.h"
 #include "server/status/object_store.h"
 
 namespace capi_bridge::kube {
@@ -494,12 +494,12 @@ TEST_CASE("StatusService: direct reads use the discovered version") {
   kube.ServeCapi({"v1beta2", "v1beta1"});
   PutV1Beta2Cluster(&kube, "v1beta2");
   ApiVersions versions(&kube);
-  service::RenderService render(render::RenderOptions{}, [] { return 7; });
-  service::OperationTimes times;
-  service::StatusOptions options;
+  rules::RenderService render(render::RenderOptions{}, [] { return 7; });
+  lifecycle::OperationTimes times;
+  lifecycle::StatusOptions options;
   options.versions = &versions;
-  service::StatusService status(&render, &kube, nullptr, nullptr, &times,
-                                options);
+  lifecycle::StatusService status(&render, &kube, nullptr, nullptr, &times,
+                                  options);
   v1::GetClusterStatusRequest request;
   v1::ClusterSpec& spec = *request.mutable_spec();
   spec.mutable_cluster()->set_stack_id("shop-k3vq7x2mzp4a");
@@ -533,8 +533,8 @@ TEST_CASE("StatusService: direct reads use the discovered version") {
   unreachable.FailDiscovery(absl::UnavailableError("connection refused"));
   ApiVersions unknown(&unreachable);
   options.versions = &unknown;
-  service::StatusService blind(&render, &unreachable, nullptr, nullptr, &times,
-                               options);
+  lifecycle::StatusService blind(&render, &unreachable, nullptr, nullptr,
+                                 &times, options);
   auto failed = blind.Get(request);
   CHECK(absl::IsUnavailable(failed.status()));
   CHECK_THAT(std::string(failed.status().message()),

@@ -6,7 +6,7 @@
 
 #include "catch2/catch.hpp"
 #include "nlohmann/json.hpp"
-#include "server/util/utf8.h"
+#include "server/shared/utf8.h"
 
 namespace capi_bridge::log {
 namespace {

@@ -3,7 +3,7 @@
 #include <string>
 
 #include "catch2/catch.hpp"
-#include "server/service/verb_call.h"
+#include "server/api/verb_call.h"
 
 namespace capi_bridge::ops {
 namespace {
@@ -38,7 +38,7 @@ TEST_CASE("calls are exposed as histograms by method and code", "[metrics]") {
 }
 
 TEST_CASE("the bearer token matches only exactly", "[metrics][auth]") {
-  using service::BearerMatches;
+  using api::BearerMatches;
   CHECK(BearerMatches("Bearer 0123456789abcdef", "0123456789abcdef"));
   CHECK_FALSE(BearerMatches("Bearer 0123456789abcdeF", "0123456789abcdef"));
   CHECK_FALSE(BearerMatches("bearer 0123456789abcdef", "0123456789abcdef"));

@@ -3,7 +3,7 @@
 #include "catch2/catch.hpp"
 #include "server/render/problems.h"
 #include "server/render/yaml_writer.h"
-#include "server/util/utf8.h"
+#include "server/shared/utf8.h"
 #include "tests/unit/render/spec_builder.h"
 
 namespace capi_bridge::testing {
