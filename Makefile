@@ -37,7 +37,7 @@ CMAKE_EXTRA_ARGS :=
 -include tests/bench/reference_drivers.mk
 -include tests/support/autoscaler/autoscaler.mk
 
-.PHONY: all deps helm build test demo bench bench-create bench-status bench-conductor bench-shim-cost bench-eventlet \
+.PHONY: all deps helm build test demo bench bench-create bench-status bench-fleet-ready bench-conductor bench-shim-cost bench-eventlet \
   stubs docs shim-wheel fuzz format clean
 
 all: build
@@ -84,6 +84,7 @@ bench: build
 	$(MAKE) bench-conductor
 	$(MAKE) bench-shim-cost
 	$(MAKE) bench-eventlet
+	$(MAKE) bench-fleet-ready
 	$(if $(BENCH_EXTRA),$(MAKE) $(BENCH_EXTRA))
 
 bench-create: build
@@ -100,6 +101,14 @@ bench-shim-cost: build
 # The conductor's hub while a bridge call waits (ticks of a green ticker).
 bench-eventlet: build
 	CAPI_BRIDGE_BUILD_DIR=$(abspath $(BUILD_DIR)) /usr/bin/python3 tests/bench/eventlet_bench.py
+
+# The bridge's time to ready and memory with 1,000 and 10,000 clusters on
+# the real kube-apiserver, beside the API server's own listing time
+# (docs/operations.md#fleet-scale).
+bench-fleet-ready: build kube-tools
+	CAPI_BRIDGE_BUILD_DIR=$(abspath $(BUILD_DIR)) CAPI_BRIDGE_KUBE_APISERVER=$(KUBE_APISERVER) \
+	  CAPI_BRIDGE_ETCD=$(ETCD_BINARY) CAPI_BRIDGE_KUBE_CRDS_V1BETA1=$(KUBE_CRDS_V1BETA1) \
+	  /usr/bin/python3 tests/bench/fleet_ready_bench.py --clusters 1000,10000 --floors concurrent,cached
 
 bench-status: build
 	CAPI_BRIDGE_BUILD_DIR=$(abspath $(BUILD_DIR)) /usr/bin/python3 tests/bench/status_bench.py --clusters 1000 --memory-clusters 10000

@@ -7,6 +7,7 @@
 #include <cctype>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <thread>
@@ -109,9 +110,122 @@ size_t CollectBody(char* data, size_t size, size_t count, void* user) {
   return size * count;
 }
 
+// Splits a List document arriving in chunks into its items, each parsed
+// alone as soon as its last byte has arrived, so that a list of any size
+// costs one item's parse tree at a time instead of the whole page's. The
+// rest of the document (apiVersion, kind, metadata) is kept with `items`
+// emptied, to be parsed at the end. Strings are followed (brackets and
+// braces inside them are text), escapes included.
+class ListSplitter {
+ public:
+  explicit ListSplitter(const std::function<void(json&& item)>* on_item)
+      : on_item_(on_item) {}
+
+  // Feeds the next bytes; false once an item was not JSON.
+  bool Feed(const char* data, size_t size) {
+    for (size_t i = 0; i < size; ++i) {
+      const char c = data[i];
+      if (in_items_ && depth_ >= 3) {
+        item_.push_back(c);
+      } else if (!in_items_) {
+        rest_.push_back(c);
+      }
+      if (in_string_) {
+        if (escaped_) {
+          escaped_ = false;
+        } else if (c == '\\') {
+          escaped_ = true;
+        } else if (c == '"') {
+          in_string_ = false;
+          if (depth_ == 1) last_key_ = std::move(text_);
+          text_.clear();
+        } else if (depth_ == 1 && text_.size() < 16) {
+          text_.push_back(c);
+        }
+        continue;
+      }
+      switch (c) {
+        case '"':
+          in_string_ = true;
+          text_.clear();
+          break;
+        case '{':
+        case '[':
+          if (depth_ == 1 && c == '[' && last_key_ == "items") {
+            in_items_ = true;
+          } else if (in_items_ && depth_ == 2 && c == '{') {
+            item_.assign(1, '{');
+          }
+          ++depth_;
+          break;
+        case '}':
+        case ']':
+          --depth_;
+          if (in_items_ && depth_ == 2 && c == '}') {
+            if (!Deliver()) return false;
+          } else if (in_items_ && depth_ == 1) {
+            in_items_ = false;
+            rest_.push_back(']');
+          }
+          break;
+        case ',':
+          if (depth_ == 1) last_key_.clear();
+          break;
+        default:
+          break;
+      }
+    }
+    return true;
+  }
+
+  // The document without its items ("items":[]); null when it is not JSON.
+  json Rest() const { return json::parse(rest_, nullptr, false); }
+  size_t items() const { return items_; }
+
+ private:
+  bool Deliver() {
+    json item = json::parse(item_, nullptr, false);
+    item_.clear();
+    if (item.is_discarded()) return false;
+    ++items_;
+    (*on_item_)(std::move(item));
+    return true;
+  }
+
+  const std::function<void(json&& item)>* on_item_;
+  int depth_ = 0;
+  bool in_string_ = false;
+  bool escaped_ = false;
+  bool in_items_ = false;
+  std::string text_;      // the string being read at depth 1 (a key)
+  std::string last_key_;  // the last key read at depth 1
+  std::string item_;      // the bytes of the item being read
+  std::string rest_;
+  size_t items_ = 0;
+};
+
 struct HeaderState {
   int retry_after_seconds = -1;
 };
+
+struct SplitState {
+  std::string* body;  // a body that is not a List's 200
+  ListSplitter* splitter;
+  CURL* curl;
+  bool malformed = false;
+};
+
+size_t CollectList(char* data, size_t size, size_t count, void* user) {
+  auto* state = static_cast<SplitState*>(user);
+  long code = 0;
+  curl_easy_getinfo(state->curl, CURLINFO_RESPONSE_CODE, &code);
+  if (code != 200) return CollectBody(data, size, count, state->body);
+  if (!state->splitter->Feed(data, size * count)) {
+    state->malformed = true;
+    return 0;
+  }
+  return size * count;
+}
 
 size_t CollectHeader(char* data, size_t size, size_t count, void* user) {
   std::string line(data, size * count);
@@ -220,6 +334,10 @@ struct HttpKubeClient::Request {
   std::string content_type;
   bool create = false;  // 409 means AlreadyExists
   std::string accept = "application/json";
+  // A List whose items go to `on_item` as they arrive (a 200's body is
+  // then not kept); each attempt splits anew.
+  const std::function<void(json&& item)>* on_item = nullptr;
+  mutable std::optional<ListSplitter> splitter;
   std::string What() const { return absl::StrCat(method, " ", path); }
 };
 
@@ -464,8 +582,24 @@ absl::StatusOr<HttpKubeClient::Response> HttpKubeClient::SendOnce(
   curl_easy_setopt(
       curl, CURLOPT_TIMEOUT_MS,
       static_cast<long>(absl::ToInt64Milliseconds(options_.request_timeout)));
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, CollectBody);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
+  SplitState split{&response.body, nullptr, curl};
+  if (request.on_item != nullptr) {
+    // A list streams for as long as it has items: bounded by the server
+    // going quiet for request_timeout, not by a total.
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 0L);
+    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(
+        curl, CURLOPT_LOW_SPEED_TIME,
+        static_cast<long>(std::max<int64_t>(
+            1, absl::ToInt64Seconds(options_.request_timeout))));
+    request.splitter.emplace(request.on_item);
+    split.splitter = &*request.splitter;
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, CollectList);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &split);
+  } else {
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, CollectBody);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
+  }
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, CollectHeader);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &headers_state);
   if (request.method != "GET") {
@@ -480,6 +614,11 @@ absl::StatusOr<HttpKubeClient::Response> HttpKubeClient::SendOnce(
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, nullptr);
   Return(curl);
   response.retry_after_seconds = headers_state.retry_after_seconds;
+  if (split.malformed) {
+    return absl::UnavailableError(
+        absl::StrCat("management cluster ", connection_.server, ": ",
+                     request.What(), ": an item of the list is not JSON"));
+  }
   if (rc != CURLE_OK) {
     std::string text =
         absl::StrCat("management cluster ", connection_.server, ": ",
@@ -544,6 +683,9 @@ absl::StatusOr<HttpKubeClient::Response> HttpKubeClient::Send(
       }
     }
     if (attempt == options_.max_attempts) break;
+    // A list cut after some of its items were handed on is not repeated
+    // here (they would be handed twice): the caller lists again.
+    if (request.splitter && request.splitter->items() > 0) break;
     std::uniform_real_distribution<double> spread(0.5, 1.0);
     absl::SleepFor(wait * spread(jitter));
     backoff = std::min(backoff * 2, options_.max_backoff);
@@ -595,7 +737,14 @@ absl::StatusOr<std::string> HttpKubeClient::ListEach(
     const ResourceType& type, const std::string& ns,
     const std::string& label_selector,
     const std::function<void(json&& item)>& on_item) {
-  return ListPages(type, ns, label_selector, "application/json", on_item);
+  return ListPages(type, ns, label_selector, "application/json", on_item,
+                   false);
+}
+
+absl::StatusOr<std::string> HttpKubeClient::ListEachCached(
+    const ResourceType& type,
+    const std::function<void(json&& item)>& on_item) {
+  return ListPages(type, "", "", "application/json", on_item, true);
 }
 
 absl::StatusOr<std::string> HttpKubeClient::ListMetadataEach(
@@ -607,18 +756,25 @@ absl::StatusOr<std::string> HttpKubeClient::ListMetadataEach(
   return ListPages(type, ns, label_selector,
                    "application/json;as=PartialObjectMetadataList;"
                    "g=meta.k8s.io;v=v1,application/json",
-                   on_item);
+                   on_item, false);
 }
 
 absl::StatusOr<std::string> HttpKubeClient::ListPages(
     const ResourceType& type, const std::string& ns,
     const std::string& label_selector, const std::string& accept,
-    const std::function<void(json&& item)>& on_item) {
+    const std::function<void(json&& item)>& on_item, bool from_cache) {
   std::string continue_token;
   std::string version;
   do {
     Request request;
     request.accept = accept;
+    request.on_item = &on_item;
+    if (from_cache && continue_token.empty()) {
+      // Any version: the API server answers from its watch cache, without
+      // reading (and decoding) every object from etcd. A continue token
+      // carries the version of the pages after the first.
+      request.query.emplace_back("resourceVersion", "0");
+    }
     request.path = ResourcePath(type, ns, "");
     if (!label_selector.empty()) {
       request.query.emplace_back("labelSelector", label_selector);
@@ -630,11 +786,15 @@ absl::StatusOr<std::string> HttpKubeClient::ListPages(
     if (!continue_token.empty()) {
       request.query.emplace_back("continue", continue_token);
     }
-    auto page = SendJson(request);
-    if (!page.ok()) return page.status();
-    for (auto& item : (*page)["items"]) on_item(std::move(item));
-    version = (*page)["metadata"].value("resourceVersion", "");
-    continue_token = (*page)["metadata"].value("continue", "");
+    auto response = Send(request);
+    if (!response.ok()) return response.status();
+    json page = request.splitter ? request.splitter->Rest() : json();
+    if (!page.is_object() || !page["metadata"].is_object()) {
+      return absl::UnavailableError(absl::StrCat(
+          "management cluster: ", request.What(), ": response is not JSON"));
+    }
+    version = page["metadata"].value("resourceVersion", "");
+    continue_token = page["metadata"].value("continue", "");
   } while (!continue_token.empty());
   return version;
 }

@@ -61,6 +61,9 @@ class HttpKubeClient final : public KubeClient {
       const ResourceType& type, const std::string& ns,
       const std::string& label_selector,
       const std::function<void(nlohmann::json&& item)>& on_item) override;
+  absl::StatusOr<std::string> ListEachCached(
+      const ResourceType& type,
+      const std::function<void(nlohmann::json&& item)>& on_item) override;
   absl::StatusOr<nlohmann::json> Apply(
       const ResourceType& type, const nlohmann::json& object,
       const std::string& field_manager) override;
@@ -100,7 +103,8 @@ class HttpKubeClient final : public KubeClient {
   absl::StatusOr<std::string> ListPages(
       const ResourceType& type, const std::string& ns,
       const std::string& label_selector, const std::string& accept,
-      const std::function<void(nlohmann::json&& item)>& on_item);
+      const std::function<void(nlohmann::json&& item)>& on_item,
+      bool from_cache);
   void Prepare(void* curl, const Credentials& credentials,
                const std::string& content_type, CurlSetup* setup,
                const std::string& accept = "application/json") const;

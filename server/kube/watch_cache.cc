@@ -118,6 +118,7 @@ void WatchCache::Run(Loop* loop) {
   ResourceType type = base;
   absl::Duration backoff = options_.initial_backoff;
   bool counted_sync = false;
+  bool first_list = true;
   auto mark_synced = [&] {
     if (counted_sync) return;
     counted_sync = true;
@@ -174,11 +175,20 @@ void WatchCache::Run(Loop* loop) {
       continue;
     }
     type = *std::move(resolved);
-    // List, page by page, into a resync of the sink.
+    // List, page by page, into a resync of the sink. The first attempt
+    // may be answered from the API server's watch cache (cheap for it at
+    // thousands of clusters; the watch that follows brings anything
+    // newer), in one unpaged reply; every later list (after 410 Gone, an
+    // error such as that reply cut at the server's request timeout, a new
+    // version) is a consistent one, page by page, never older than what is
+    // held.
     sink_->BeginResync(type);
-    auto version = client_->ListEach(type, "", "", [&](json&& item) {
+    auto keep = [&](json&& item) {
       if (Keep(item)) sink_->Upsert(type, item);
-    });
+    };
+    auto version = first_list ? client_->ListEachCached(type, keep)
+                              : client_->ListEach(type, "", "", keep);
+    first_list = false;
     if (!version.ok()) {
       sink_->AbortResync(type);  // keep what we had: the best we know
       if (absl::IsNotFound(version.status())) {

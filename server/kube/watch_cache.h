@@ -1,8 +1,12 @@
 // WatchCache: keeps a sink up to date with every object of a set of
 // resource types, by list + watch (the informer pattern of client-go).
 //
-// One thread per type lists the objects of all namespaces page by page,
-// then watches from the list's resourceVersion with bookmarks. A watch that
+// One thread per type lists the objects of all namespaces, then watches
+// from the list's resourceVersion with bookmarks. The first list may be
+// answered from the API server's watch cache (resourceVersion=0, as
+// client-go's informers list first; cheap for the server at thousands of
+// clusters, possibly a moment older than etcd, which the watch then
+// brings); every later list is a consistent one, page by page. A watch that
 // ends (server timeout, cut connection) resumes from the last version seen;
 // 410 Gone (version compacted away) relists; errors retry with exponential
 // backoff. A type whose API is not served (a CRD not installed: 404) is
