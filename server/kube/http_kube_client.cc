@@ -588,10 +588,9 @@ absl::StatusOr<HttpKubeClient::Response> HttpKubeClient::SendOnce(
     // going quiet for request_timeout, not by a total.
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 0L);
     curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(
-        curl, CURLOPT_LOW_SPEED_TIME,
-        static_cast<long>(std::max<int64_t>(
-            1, absl::ToInt64Seconds(options_.request_timeout))));
+    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME,
+                     static_cast<long>(std::max<int64_t>(
+                         1, absl::ToInt64Seconds(options_.request_timeout))));
     request.splitter.emplace(request.on_item);
     split.splitter = &*request.splitter;
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, CollectList);
@@ -742,8 +741,7 @@ absl::StatusOr<std::string> HttpKubeClient::ListEach(
 }
 
 absl::StatusOr<std::string> HttpKubeClient::ListEachCached(
-    const ResourceType& type,
-    const std::function<void(json&& item)>& on_item) {
+    const ResourceType& type, const std::function<void(json&& item)>& on_item) {
   return ListPages(type, "", "", "application/json", on_item, true);
 }
 
