@@ -31,8 +31,8 @@ CLI = os.path.join(BUILD, "client", "capi-bridge")
 STAND_IN_CHART = os.path.join(ROOT, "tests", "support", "charts",
                               "openstack-cluster")
 EXAMPLE_SPEC = os.path.join(ROOT, "client", "examples", "cluster.yaml")
-# Test-only CAs (tests/unit/service/testdata/).
-TESTDATA = os.path.join(ROOT, "tests", "unit", "service", "testdata")
+# Test-only CAs (tests/unit/rules/testdata/).
+TESTDATA = os.path.join(ROOT, "tests", "unit", "rules", "testdata")
 
 sys.path.insert(0, os.path.join(BUILD, "python"))
 sys.path.insert(0, os.path.join(ROOT, "driver_shim"))
