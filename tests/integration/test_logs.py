@@ -90,11 +90,20 @@ class StructuredLogTest(unittest.TestCase):
         for line in create:
             self.assertEqual(line["verb"], "CreateCluster")
             self.assertEqual(line["cluster_uuid"], UUID)
-        # The release is generated during the verb; every line from then on
-        # names it.
-        for line in create[1:]:
+        # The release is named during the verb, after admission has taken
+        # (or, before the namespace exists, tried to take) the cluster's
+        # Lease and looked for the cluster's release; every line from then on
+        # names it, and nothing but the Lease is written before.
+        named = [i for i, line in enumerate(create) if line.get("release")]
+        self.assertTrue(named, "no line names the release")
+        for line in create[named[0]:]:
             self.assertEqual(line.get("release"), self.reply.release_name,
                              line)
+        for line in create[1:named[0]]:
+            self.assertEqual(line["msg"], "kube request", line)
+            self.assertRegex(line["request"],
+                             r"^GET |^(POST|PUT) /apis/coordination\.k8s\.io"
+                             r"/v1/namespaces/[^/]+/leases\b", line)
         self.assertEqual(create[-1]["code"], "OK")
 
     def test_the_request_id_reaches_kubernetes_and_the_helm_history(self):
