@@ -548,29 +548,27 @@ def wait_listed(api, count, expected_per_kind):
     remain) and the API server's watch cache, fed by etcd's watch, holds
     them too (a list at resourceVersion=0 is answered from it)."""
     deadline = time.monotonic() + 900
+
+    def from_etcd(doc):
+        return len(doc.get("items", [])) + int(
+            doc["metadata"].get("remainingItemCount") or 0)
+
+    def from_cache(doc):
+        return len(doc.get("items", []))
+
     for group, version, plural in WATCHED:
-        want = expected_per_kind.get(plural, 0)
-        while True:
-            doc = api.store.raw("GET", path_of(group, version, plural),
-                                query={"limit": "1"})
-            have = len(doc.get("items", [])) + int(
-                doc["metadata"].get("remainingItemCount") or 0)
-            if have >= want * count:
-                break
-            if time.monotonic() > deadline:
-                raise RuntimeError("%s: %d of %d listed" % (
-                    plural, have, want * count))
-            time.sleep(0.5)
-        while True:
-            doc = api.store.raw("GET", path_of(group, version, plural),
-                                query={"resourceVersion": "0"})
-            have = len(doc.get("items", []))
-            if have >= want * count:
-                break
-            if time.monotonic() > deadline:
-                raise RuntimeError("%s: %d of %d listed" % (
-                    plural, have, want * count))
-            time.sleep(0.5)
+        want = expected_per_kind.get(plural, 0) * count
+        for query, listed in (({"limit": "1"}, from_etcd),
+                              ({"resourceVersion": "0"}, from_cache)):
+            while True:
+                have = listed(api.store.raw(
+                    "GET", path_of(group, version, plural), query=query))
+                if have >= want:
+                    break
+                if time.monotonic() > deadline:
+                    raise RuntimeError("%s: %d of %d listed" % (
+                        plural, have, want))
+                time.sleep(0.5)
 
 
 def cpu_seconds(pid):
