@@ -27,6 +27,9 @@ from unittest import mock
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
 BUILD = os.environ.get("CAPI_BRIDGE_BUILD_DIR", os.path.join(ROOT, "build"))
+# Bound on the waits for a state: a healthy run reaches each in seconds; a
+# loaded 2-core CI machine running other suites beside may take minutes.
+SETTLE = 300.0
 
 # The shim's sources and the build's generated stubs + dist-info.
 sys.path.insert(0, os.path.join(BUILD, "python"))
@@ -332,9 +335,11 @@ class Magnum:
         jobs run to their end."""
         self._run(self.tasks.sync_cluster_status)
 
-    def sync_until(self, cluster, wanted, timeout=30.0):
+    def sync_until(self, cluster, wanted, timeout=None):
         """Runs the periodic status sync until the cluster's status is in
-        `wanted` (or the cluster row is gone, for DELETE_COMPLETE)."""
+        `wanted` (or the cluster row is gone, for DELETE_COMPLETE);
+        `timeout` (default SETTLE) only bounds a test that would hang."""
+        timeout = SETTLE if timeout is None else timeout
         deadline = time.monotonic() + timeout
         status = None
         while time.monotonic() < deadline:
@@ -384,11 +389,11 @@ def pause(seconds):
         time.sleep(seconds)
 
 
-def wait_for(predicate, what, timeout=60.0):
+def wait_for(predicate, what, timeout=None):
     """Lets Magnum's periodic jobs run (under eventlet, by yielding to its
     hub) until `predicate()` holds; `timeout` only bounds a test that
-    would otherwise hang."""
-    deadline = time.monotonic() + timeout
+    would otherwise hang (default SETTLE)."""
+    deadline = time.monotonic() + (SETTLE if timeout is None else timeout)
     while not predicate():
         if time.monotonic() > deadline:
             raise AssertionError("timed out waiting for " + what)

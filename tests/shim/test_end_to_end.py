@@ -87,7 +87,7 @@ class EndToEndTest(EndToEndCase):
                          secret_text(self.secret(release + "-ca"), "tls.crt"))
 
         self.assertEqual("CREATE_COMPLETE", m.sync_until(
-            cluster, {"CREATE_COMPLETE", "CREATE_FAILED"}, timeout=60),
+            cluster, {"CREATE_COMPLETE", "CREATE_FAILED"}),
             m.reload(cluster).status_reason)
         cluster = m.reload(cluster)
         self.assertTrue(cluster.api_address.startswith("https://"))
@@ -103,7 +103,7 @@ class EndToEndTest(EndToEndCase):
         self.assertEqual(3, self.machine_deployments(release)[
             "default-worker"])
         self.assertEqual("UPDATE_COMPLETE", m.sync_until(
-            cluster, {"UPDATE_COMPLETE", "UPDATE_FAILED"}, timeout=60))
+            cluster, {"UPDATE_COMPLETE", "UPDATE_FAILED"}))
         self.assertEqual(3, len(m.group(cluster, "default-worker")
                                 .node_addresses))
 
@@ -112,11 +112,11 @@ class EndToEndTest(EndToEndCase):
         m.nodegroups.nodegroup_create(m.context, cluster,
                                       m.new_group(cluster, "gpu", count=1))
         self.assertEqual(1, self.machine_deployments(release)["gpu"])
-        m.sync_until(cluster, {"UPDATE_COMPLETE"}, timeout=60)
+        m.sync_until(cluster, {"UPDATE_COMPLETE"})
         self.assertEqual("CREATE_COMPLETE", m.group(cluster, "gpu").status)
         m.nodegroups.nodegroup_delete(m.context, m.reload(cluster),
                                       m.group(cluster, "gpu"))
-        m.sync_until(cluster, {"UPDATE_COMPLETE"}, timeout=60)
+        m.sync_until(cluster, {"UPDATE_COMPLETE"})
         self.assertNotIn("gpu", self.machine_deployments(release))
         self.assertNotIn("gpu", m.groups(cluster))
 
@@ -129,7 +129,7 @@ class EndToEndTest(EndToEndCase):
         m.clusters.cluster_upgrade(m.context, cluster, new_template, 1,
                                    cluster.default_ng_worker)
         self.assertEqual("UPDATE_COMPLETE", m.sync_until(
-            cluster, {"UPDATE_COMPLETE", "UPDATE_FAILED"}, timeout=60),
+            cluster, {"UPDATE_COMPLETE", "UPDATE_FAILED"}),
             m.reload(cluster).status_reason)
         self.assertEqual("v1.34.3", m.reload(cluster).coe_version)
 
@@ -154,7 +154,7 @@ class EndToEndTest(EndToEndCase):
         # finished, and the Secrets and the credential with them.
         m.clusters.cluster_delete(m.context, cluster.uuid)
         self.assertEqual("DELETE_COMPLETE", m.sync_until(
-            cluster, {"DELETE_COMPLETE", "DELETE_FAILED"}, timeout=60))
+            cluster, {"DELETE_COMPLETE", "DELETE_FAILED"}))
         self.assertEqual([], self.env.objects(
             "Secret", NAMESPACE,
             "magnum.openstack.org/cluster-uuid=" + cluster.uuid))
@@ -185,7 +185,7 @@ class DiffToolTest(EndToEndCase):
         template = m.create_template()
         cluster = m.create_cluster(template, name="diffed", workers=2)
         self.assertEqual("CREATE_COMPLETE", m.sync_until(
-            cluster, {"CREATE_COMPLETE", "CREATE_FAILED"}, timeout=60))
+            cluster, {"CREATE_COMPLETE", "CREATE_FAILED"}))
         out = io.StringIO()
         self.assertEqual(0, diff_tool.run(m.context, [cluster.uuid],
                                           out=out), out.getvalue())
@@ -218,7 +218,7 @@ class DiffToolTest(EndToEndCase):
 
         m.clusters.cluster_delete(m.context, cluster.uuid)
         self.assertEqual("DELETE_COMPLETE", m.sync_until(
-            cluster, {"DELETE_COMPLETE", "DELETE_FAILED"}, timeout=60))
+            cluster, {"DELETE_COMPLETE", "DELETE_FAILED"}))
 
 
 class ScaleFromZeroTest(EndToEndCase):
@@ -233,7 +233,7 @@ class ScaleFromZeroTest(EndToEndCase):
                 return md
         return None
 
-    def sync_group_until(self, cluster, name, done, timeout=60):
+    def sync_group_until(self, cluster, name, done):
         """Runs the driver's status sync until `done(group)`; returns the
         group and every status reason it showed meanwhile."""
         m = self.magnum
@@ -258,7 +258,7 @@ class ScaleFromZeroTest(EndToEndCase):
         template = m.create_template(name="auto", labels=labels)
         cluster = m.create_cluster(template, name="burst", workers=1)
         self.assertEqual("CREATE_COMPLETE", m.sync_until(
-            cluster, {"CREATE_COMPLETE", "CREATE_FAILED"}, timeout=60),
+            cluster, {"CREATE_COMPLETE", "CREATE_FAILED"}),
             m.reload(cluster).status_reason)
         release = m.reload(cluster).stack_id
         # Magnum's stored minimum of the default group keeps its rule.
@@ -276,7 +276,7 @@ class ScaleFromZeroTest(EndToEndCase):
             "cluster.x-k8s.io/cluster-api-autoscaler-node-group-max-size"])
         self.assertEqual(0, gpu["spec"]["replicas"])  # CAPI's default
 
-        m.sync_until(cluster, {"UPDATE_COMPLETE"}, timeout=60)
+        m.sync_until(cluster, {"UPDATE_COMPLETE"})
         group = m.group(cluster, "gpu")
         self.assertEqual("CREATE_COMPLETE", group.status, group.status_reason)
         self.assertEqual(0, group.node_count)

@@ -40,7 +40,7 @@ class StatusGapTest(EndToEndCase):
         m = self.magnum
         cluster = m.create_cluster(m.create_template(), name=name, workers=1)
         self.assertEqual("CREATE_COMPLETE", m.sync_until(
-            cluster, {"CREATE_COMPLETE", "CREATE_FAILED"}, timeout=120),
+            cluster, {"CREATE_COMPLETE", "CREATE_FAILED"}),
             m.reload(cluster).status_reason)
         return m.reload(cluster)
 
@@ -49,7 +49,7 @@ class StatusGapTest(EndToEndCase):
         m.nodegroups.nodegroup_create(m.context, cluster,
                                       m.new_group(cluster, "extra"))
         self.assertEqual("UPDATE_COMPLETE", m.sync_until(
-            cluster, {"UPDATE_COMPLETE", "UPDATE_FAILED"}, timeout=120))
+            cluster, {"UPDATE_COMPLETE", "UPDATE_FAILED"}))
         return m.reload(cluster)
 
     def sync_during(self, owner, name, cluster):
@@ -82,7 +82,7 @@ class StatusGapTest(EndToEndCase):
     def finish(self, cluster):
         m = self.magnum
         self.assertEqual("UPDATE_COMPLETE", m.sync_until(
-            cluster, {"UPDATE_COMPLETE", "UPDATE_FAILED"}, timeout=120),
+            cluster, {"UPDATE_COMPLETE", "UPDATE_FAILED"}),
             m.reload(cluster).status_reason)
         row = m.reload(cluster)
         busy = {name: ng.status for name, ng in m.groups(row).items()
