@@ -57,8 +57,8 @@ def build(python_out, out, version):
         entries.append((info + "/" + name,
                         os.path.join(python_out, info, name)))
     os.makedirs(out, exist_ok=True)
-    wheel_path = os.path.join(out, "%s-%s-py3-none-any.whl" % (PACKAGE,
-                                                                version))
+    wheel_path = os.path.join(
+        out, "%s-%s-py3-none-any.whl" % (PACKAGE, version))
     record = []
     with zipfile.ZipFile(wheel_path, "w", zipfile.ZIP_DEFLATED) as wheel:
         for name, path in entries:

@@ -32,7 +32,6 @@ OLD_IMPORT = "from magnum.capi.bridge.v1 import "
 NEW_IMPORT = "from magnum_capi_bridge.pb import "
 
 
-
 def project():
     """The [project] table of pyproject.toml."""
     with open(os.path.join(HERE, "pyproject.toml"), "rb") as f:

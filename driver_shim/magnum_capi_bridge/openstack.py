@@ -200,8 +200,8 @@ class Cloud:
             if hasattr(identity, "get_application_credential"):
                 found = identity.get_application_credential(user, ident)
             else:
-                found = identity.application_credentials.get(ident,
-                                                              user=user)
+                found = identity.application_credentials.get(
+                    ident, user=user)
         except Exception as e:
             if is_not_found(e):
                 return None

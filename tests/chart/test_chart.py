@@ -411,11 +411,13 @@ class RbacCoverageTest(unittest.TestCase):
         self.assertGreaterEqual(len(kinds), 8)
         self.assert_covered(kinds)
 
-    @unittest.skipUnless(os.environ.get("CAPI_BRIDGE_OPENSTACK_CLUSTER_CHART"),
-                         "set CAPI_BRIDGE_OPENSTACK_CLUSTER_CHART to a checkout "
-                         "of charts/openstack-cluster to check the real chart")
+    @unittest.skipUnless(
+        os.environ.get("CAPI_BRIDGE_OPENSTACK_CLUSTER_CHART"),
+        "set CAPI_BRIDGE_OPENSTACK_CLUSTER_CHART to a checkout of "
+        "charts/openstack-cluster to check the real chart")
     def test_every_kind_the_real_chart_renders(self):
-        kinds = self.template(os.environ["CAPI_BRIDGE_OPENSTACK_CLUSTER_CHART"])
+        kinds = self.template(
+            os.environ["CAPI_BRIDGE_OPENSTACK_CLUSTER_CHART"])
         self.assertGreaterEqual(len(kinds), 12)
         self.assert_covered(kinds)
 

@@ -15,6 +15,8 @@ from tests.integration.harness import (TESTDATA, Environment, credential,
 from magnum_capi_bridge.pb import cluster_spec_pb2
 
 UUID = "5e3f0c1a-7b2d-4c8e-9f10-aa00bb11cc22"
+
+
 # A test-only CA (the bridge checks that certificate and key match).
 def _read(name):
     with open(os.path.join(TESTDATA, name)) as f:

@@ -153,7 +153,8 @@ class RecoveryTest(unittest.TestCase):
                                                "000000000001",
                                "cluster.name": "killed"})
         spec.cluster.stack_id = "killed-k3vq7x2mzp4a"
-        release, ns = spec.cluster.stack_id, "magnum-" + spec.cluster.project_id
+        release = spec.cluster.stack_id
+        ns = "magnum-" + spec.cluster.project_id
 
         def create():
             return env.stub.CreateCluster(driver_pb2.CreateClusterRequest(

@@ -99,7 +99,8 @@ class TwoReplicasTest(unittest.TestCase):
         self.assertNotIn("pending-upgrade",
                          [s["metadata"]["labels"]["status"] for s in history])
 
-    def test_simultaneous_creates_without_a_release_name_make_one_release(self):
+    def test_simultaneous_creates_without_a_release_name_make_one_release(
+            self):
         env = self.env
         for round_ in range(ROUNDS):
             uuid = "55555555-bbbb-4bbb-8ccc-%012d" % round_

@@ -95,14 +95,19 @@ class Background:
 
 
 class Process:
-    """A child process in a session of its own, its output in `log`."""
+    """A child process in a session of its own, its output in `log`,
+    killed when the thread that started it ends (the kernel's parent-death
+    signal, set by util-linux's setpriv before exec): a test killed by
+    ctest's timeout leaves no service behind. Start processes only from
+    the thread that lives as long as they should (the test's)."""
 
     def __init__(self, name, argv, log, env=None):
         self.name = name
         self.log = log
         with open(log, "a") as out:
             self.popen = subprocess.Popen(
-                argv, stdin=subprocess.DEVNULL, stdout=out,
+                ["setpriv", "--pdeathsig", "KILL", "--"] + list(argv),
+                stdin=subprocess.DEVNULL, stdout=out,
                 stderr=subprocess.STDOUT, env=env, start_new_session=True)
 
     def lines(self):
@@ -154,6 +159,11 @@ class RabbitMQ:
         self.processes = []
 
     def start(self):
+        return self.launch().wait()
+
+    def launch(self):
+        """Starts the node (from the test's thread: see Process); `wait`
+        waits until it takes logins."""
         os.makedirs(self.dir)
         self.port = free_port()
         epmd_port = free_port()
@@ -181,17 +191,24 @@ class RabbitMQ:
                    RABBITMQ_MNESIA_BASE=os.path.join(self.dir, "mnesia"),
                    RABBITMQ_LOG_BASE=os.path.join(self.dir, "log"),
                    RABBITMQ_PID_FILE=os.path.join(self.dir, "pid"),
-                   RABBITMQ_LOGS="-")
+                   RABBITMQ_LOGS="-",
+                   # The script execs the Erlang VM instead of waiting on
+                   # it as a child (which would outlive a killed script).
+                   RUNNING_UNDER_SYSTEMD="true")
         log = os.path.join(self.logs, "rabbitmq.log")
         # The node's own epmd, a child of ours (erl would leave a daemon).
         self.processes.append(Process(
             "epmd", ["epmd", "-port", str(epmd_port), "-address",
                      "127.0.0.1"], os.path.join(self.logs, "epmd.log"),
             env))
-        server = Process("rabbitmq-server", [self.SERVER], log, env)
-        self.processes.append(server)
+        self.processes.append(Process("rabbitmq-server", [self.SERVER], log,
+                                      env))
+        return self
+
+    def wait(self):
+        server = self.processes[-1]
         wait_until(self._answers, "RabbitMQ to accept a login", 180,
-                   server.popen, log)
+                   server.popen, server.log)
         return self
 
     @property

@@ -89,7 +89,8 @@ class OperatorPathTest(unittest.TestCase):
         cls.keystone = services.Keystone(cls.dir, cls.logs)
         cls.running.append(cls.keystone)
         # RabbitMQ boots while Keystone's database is made.
-        booting = services.Background(cls.rabbit.start)
+        cls.rabbit.launch()
+        booting = services.Background(cls.rabbit.wait)
         try:
             cls.keystone.start()
         finally:

@@ -14,7 +14,8 @@ import sys
 import tempfile
 import unittest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
 BUILD = os.environ.get("CAPI_BRIDGE_BUILD_DIR", os.path.join(ROOT, "build"))
 SERVER = os.path.join(BUILD, "server", "capi-bridge-server")
 CLI = os.path.join(BUILD, "client", "capi-bridge")
@@ -31,7 +32,8 @@ from magnum_capi_bridge.pb import driver_pb2_grpc  # noqa: E402
 
 def start_server(*extra):
     proc = subprocess.Popen(
-        [SERVER, "--config", EXAMPLE_CONFIG, "--listen", "127.0.0.1:0", *extra],
+        [SERVER, "--config", EXAMPLE_CONFIG, "--listen", "127.0.0.1:0",
+         *extra],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
         env=dict(os.environ, KUBECONFIG="", HOME=tempfile.gettempdir() +
                  "/no-such-home"))
@@ -130,7 +132,8 @@ class EndToEndTest(unittest.TestCase):
             port = s.getsockname()[1]
         result = subprocess.run(
             [CLI, "--insecure", "--address", "127.0.0.1:%d" % port,
-             "--timeout", "1", "health"], capture_output=True, text=True, timeout=30)
+             "--timeout", "1", "health"],
+            capture_output=True, text=True, timeout=30)
         self.assertEqual(result.returncode, 3)
         self.assertIn("is the bridge running", result.stderr)
 

@@ -97,19 +97,19 @@ def parse_label_selector(text):
             raise ApiError(400, "BadRequest",
                            "unable to parse requirement: %r" % part)
         if op in ("=", "=="):
-            checks.append(lambda l, k=key, v=value: l.get(k) == v)
+            checks.append(lambda ls, k=key, v=value: ls.get(k) == v)
         elif op == "!=":
-            checks.append(lambda l, k=key, v=value: l.get(k) != v)
+            checks.append(lambda ls, k=key, v=value: ls.get(k) != v)
         elif set_op:
             values = {v.strip() for v in set_values.split(",") if v.strip()}
             if set_op == "in":
-                checks.append(lambda l, k=key, vs=values: l.get(k) in vs)
+                checks.append(lambda ls, k=key, vs=values: ls.get(k) in vs)
             else:
-                checks.append(lambda l, k=key, vs=values: l.get(k) not in vs)
+                checks.append(lambda ls, k=key, vs=values: ls.get(k) not in vs)
         elif negate:
-            checks.append(lambda l, k=key: k not in l)
+            checks.append(lambda ls, k=key: k not in ls)
         else:
-            checks.append(lambda l, k=key: k in l)
+            checks.append(lambda ls, k=key: k in ls)
     return lambda labels: all(c(labels) for c in checks)
 
 
@@ -167,8 +167,8 @@ def strategic_merge_patch(target, patch):
     result = copy.deepcopy(target) if isinstance(target, dict) else {}
     retain = patch.get("$retainKeys")
     for key, value in patch.items():
-        if key.startswith("$setElementOrder/") or key in ("$retainKeys",
-                                                           "$patch"):
+        if key.startswith("$setElementOrder/") or \
+                key in ("$retainKeys", "$patch"):
             continue
         if key.startswith("$deleteFromPrimitiveList/"):
             name = key.split("/", 1)[1]
@@ -354,9 +354,9 @@ class Store:
             else DNS1123_SUBDOMAIN
         limit = 63 if resource.kind == "Namespace" else 253
         if not name or not pattern.match(name) or len(name) > limit:
+            kind = "label" if limit == 63 else "subdomain"
             causes.append("metadata.name: Invalid value: %r: a lowercase RFC "
-                          "1123 %s" % (name, "label" if limit == 63
-                                         else "subdomain"))
+                          "1123 %s" % (name, kind))
         for k, v in (meta.get("labels") or {}).items():
             if not isinstance(v, str) or len(v) > 63 or \
                     not LABEL_VALUE.match(v):
