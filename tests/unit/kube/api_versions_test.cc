@@ -15,15 +15,18 @@
 #include "catch2/catch.hpp"
 #include "server/kube/watch_cache.h"
 #include "server/lifecycle/status_service.h"
-#include "server/log/log.h"
 #include "server/rules/render_service.h"
 #include "server/status/object_store.h"
+#include "tests/unit/fakes/captured_log.h"
+#include "tests/unit/fakes/eventually.h"
 
 namespace capi_bridge::kube {
 namespace {
 
 using json = nlohmann::json;
 namespace v1 = magnum::capi::bridge::v1;
+using testing::CapturedLog;
+using testing::Eventually;
 
 // An APIGroup discovery document, versions newest first as the API server
 // lists them.
@@ -168,30 +171,6 @@ class FakeKube final : public KubeClient {
   std::map<std::string, std::vector<json>> objects_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> lists_ ABSL_GUARDED_BY(mu_);
   std::atomic<bool> shutdown_{false};
-};
-
-// Collects the log lines of a test instead of printing them; declared
-// before the cache, so it outlives the cache's threads.
-class CapturedLog {
- public:
-  CapturedLog() {
-    log::SetSink([this](std::string_view line) {
-      absl::MutexLock lock(&mu_);
-      lines_.emplace_back(line);
-    });
-  }
-  ~CapturedLog() { log::SetSink(nullptr); }
-  bool Contains(const std::string& text) const {
-    absl::MutexLock lock(&mu_);
-    for (const std::string& line : lines_) {
-      if (line.find(text) != std::string::npos) return true;
-    }
-    return false;
-  }
-
- private:
-  mutable absl::Mutex mu_;
-  std::vector<std::string> lines_ ABSL_GUARDED_BY(mu_);
 };
 
 TEST_CASE("ApiVersions: the newest served version the bridge understands") {
@@ -341,16 +320,6 @@ WatchCacheOptions FastOptions(ApiVersions* versions) {
   options.watch_timeout = absl::Seconds(1);
   options.versions = versions;
   return options;
-}
-
-// Waits until `done` or about two seconds.
-template <typename F>
-bool Eventually(F done) {
-  for (int i = 0; i < 400; ++i) {
-    if (done()) return true;
-    absl::SleepFor(absl::Milliseconds(5));
-  }
-  return done();
 }
 
 TEST_CASE("WatchCache: lists and watches CAPI kinds in v1beta2 where served") {
