@@ -18,8 +18,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "catch2/catch.hpp"
 #include "server/kube/kubeconfig.h"
+#include "tests/unit/fakes/eventually.h"
 
 namespace capi_bridge::kube {
 namespace {
@@ -33,6 +35,7 @@ struct Seen {
   std::map<std::string, std::string> params;
   std::string content_type;
   std::string authorization;
+  std::string accept;
 };
 
 // An API server on 127.0.0.1: routes are added before Start(); every
@@ -60,6 +63,7 @@ class FakeApiServer {
           }
           seen.content_type = request.get_header_value("Content-Type");
           seen.authorization = request.get_header_value("Authorization");
+          seen.accept = request.get_header_value("Accept");
           absl::MutexLock lock(&mu_);
           seen_.push_back(std::move(seen));
           return httplib::Server::HandlerResponse::Unhandled;
@@ -69,14 +73,18 @@ class FakeApiServer {
     thread_ = std::thread([this] { server_.listen_after_bind(); });
   }
 
-  // A client for this server, from a kubeconfig with a bearer token.
-  std::unique_ptr<HttpKubeClient> Client(HttpKubeClientOptions options = {}) {
+  // A client for this server, from a kubeconfig whose user is `user`
+  // (YAML at its indentation).
+  std::unique_ptr<HttpKubeClient> Client(
+      HttpKubeClientOptions options = {},
+      const std::string& user = "    token: t0ken\n") {
     const std::string kubeconfig = absl::StrCat(
         "apiVersion: v1\nkind: Config\ncurrent-context: test\n"
         "clusters:\n- name: fake\n  cluster:\n    server: http://127.0.0.1:",
         port_,
         "\ncontexts:\n- name: test\n  context: {cluster: fake, user: bridge}\n"
-        "users:\n- name: bridge\n  user:\n    token: t0ken\n");
+        "users:\n- name: bridge\n  user:\n",
+        user);
     auto connection =
         ParseKubeconfig(kubeconfig, "/nonexistent", "test kubeconfig", "");
     REQUIRE(connection.ok());
@@ -507,6 +515,74 @@ TEST_CASE(
   CHECK(seen[0].content_type == "application/apply-patch+yaml");
   CHECK(seen[0].params["fieldManager"] == "capi-bridge");
   CHECK(seen[0].params["force"] == "true");
+}
+
+TEST_CASE(
+    "HttpKubeClient: ListMetadataEach asks for object metadata only, whole "
+    "objects as a fallback",
+    "[http_kube_client]") {
+  FakeApiServer api;
+  api.routes().Get(
+      kAllSecrets, [](const httplib::Request&, httplib::Response& response) {
+        response.set_content(Page({"a"}, "", "3"), "application/json");
+      });
+  api.Start();
+  auto client = api.Client();
+  int items = 0;
+  auto version = client->ListMetadataEach(kinds::kSecret, "", "",
+                                          [&](json&&) { ++items; });
+  REQUIRE(version.ok());
+  CHECK(items == 1);
+  std::vector<Seen> seen = api.seen();
+  REQUIRE(seen.size() == 1);
+  CHECK(seen[0].accept ==
+        "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,"
+        "application/json");
+}
+
+TEST_CASE(
+    "HttpKubeClient: Shutdown ends a running watch with CANCELLED and "
+    "refuses new requests",
+    "[http_kube_client]") {
+  FakeApiServer api;
+  absl::Notification release;  // ends the server's side of the stream
+  api.routes().Get(
+      kAllSecrets, [&](const httplib::Request&, httplib::Response& response) {
+        response.set_chunked_content_provider(
+            "application/json", [&](size_t, httplib::DataSink& sink) {
+              // An open watch with nothing to say until the test is over.
+              release.WaitForNotification();
+              sink.done();
+              return true;
+            });
+      });
+  api.Start();
+  auto client = api.Client();
+
+  absl::Status ended;
+  absl::Notification watch_returned;
+  std::thread watcher([&] {
+    ended = client->Watch(kinds::kSecret, "", "", "5", absl::Hours(1),
+                          [](const WatchEvent&) { return true; });
+    watch_returned.Notify();
+  });
+  // Once the server has the watch, the bridge shuts down.
+  const bool asked = testing::Eventually([&] { return !api.seen().empty(); });
+  client->Shutdown();
+  const bool returned = watch_returned.WaitForNotificationWithTimeout(
+      absl::Minutes(1));  // a bound against a hang only
+  release.Notify();
+  watcher.join();
+  REQUIRE(asked);
+  REQUIRE(returned);
+  CHECK(absl::IsCancelled(ended));
+  // A request after the shutdown never reaches the server.
+  CHECK(absl::IsCancelled(
+      client->Get(kinds::kSecret, "magnum-p1", "s").status()));
+  CHECK(absl::IsCancelled(
+      client->Watch(kinds::kSecret, "", "", "5", absl::Hours(1),
+                    [](const WatchEvent&) { return true; })));
+  CHECK(api.seen().size() == 1);
 }
 
 }  // namespace
