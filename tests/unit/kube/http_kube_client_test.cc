@@ -8,8 +8,12 @@
 #include "server/kube/http_kube_client.h"
 
 #include <httplib.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <string>
@@ -583,6 +587,50 @@ TEST_CASE(
       client->Watch(kinds::kSecret, "", "", "5", absl::Hours(1),
                     [](const WatchEvent&) { return true; })));
   CHECK(api.seen().size() == 1);
+}
+
+TEST_CASE(
+    "HttpKubeClient: a token file is read again when it is replaced, as "
+    "projected service-account tokens rotate",
+    "[http_kube_client]") {
+  char dir_template[] = "/tmp/http-kube-client-test-XXXXXX";
+  const char* dir = mkdtemp(dir_template);
+  REQUIRE(dir != nullptr);
+  const std::string token_path = std::string(dir) + "/token";
+  // As the kubelet rotates it: a new file swapped in for the old.
+  auto rotate_to = [&](const std::string& token) {
+    const std::string next = token_path + ".next";
+    {
+      std::ofstream out(next);
+      out << token << "\n";
+    }
+    REQUIRE(std::rename(next.c_str(), token_path.c_str()) == 0);
+  };
+  rotate_to("first-token");
+
+  FakeApiServer api;
+  api.routes().Get(R"(/api/v1/namespaces/magnum-p1/secrets/s)",
+                   [](const httplib::Request&, httplib::Response& response) {
+                     response.set_content(Secret("s").dump(),
+                                          "application/json");
+                   });
+  api.Start();
+  auto client =
+      api.Client({}, absl::StrCat("    tokenFile: ", token_path, "\n"));
+
+  REQUIRE(client->Get(kinds::kSecret, "magnum-p1", "s").ok());
+  REQUIRE(client->Get(kinds::kSecret, "magnum-p1", "s").ok());
+  // Rotated within the same second as the last read.
+  rotate_to("second-token");
+  REQUIRE(client->Get(kinds::kSecret, "magnum-p1", "s").ok());
+
+  std::vector<Seen> seen = api.seen();
+  REQUIRE(seen.size() == 3);
+  CHECK(seen[0].authorization == "Bearer first-token");
+  CHECK(seen[1].authorization == "Bearer first-token");
+  CHECK(seen[2].authorization == "Bearer second-token");
+  std::remove(token_path.c_str());
+  rmdir(dir);
 }
 
 }  // namespace
