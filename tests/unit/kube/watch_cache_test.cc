@@ -83,6 +83,12 @@ class HistoryServer final : public KubeClient {
     std::lock_guard<std::mutex> lock(mu_);
     down_ = false;
   }
+  // Whether the API serves `plural` (a CRD installed); lists and watches
+  // of a kind not served are 404.
+  void Serve(const std::string& plural, bool served) {
+    std::lock_guard<std::mutex> lock(mu_);
+    unserved_[plural] = !served;
+  }
   // Lists of `plural` wait until released.
   void HoldLists(const std::string& plural) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -120,6 +126,7 @@ class HistoryServer final : public KubeClient {
     const int64_t from = std::stoll(resource_version);
     std::unique_lock<std::mutex> lock(mu_);
     if (down_) return absl::UnavailableError("connection refused");
+    if (unserved_[type.plural]) return absl::NotFoundError("HTTP 404");
     if (from < compacted_) {
       return absl::OutOfRangeError("HTTP 410: too old resource version");
     }
@@ -218,6 +225,7 @@ class HistoryServer final : public KubeClient {
                     [&] { return shutdown_ || !held_lists_[type.plural]; });
       if (shutdown_) return absl::CancelledError("shut down");
       if (down_) return absl::UnavailableError("connection refused");
+      if (unserved_[type.plural]) return absl::NotFoundError("HTTP 404");
       for (const auto& [key, object] : objects_[type.plural]) {
         items.push_back(object);
       }
@@ -237,6 +245,7 @@ class HistoryServer final : public KubeClient {
   bool down_ = false;
   bool shutdown_ = false;
   std::map<std::string, bool> held_lists_;
+  std::map<std::string, bool> unserved_;
   std::vector<ListCall> lists_;
 };
 
@@ -326,10 +335,10 @@ WatchState StateOf(const WatchCache& cache, const std::string& kind) {
 // A running cache of Clusters and Machines over `server`, into a store
 // through a recording sink; shut down in order on the way out.
 struct Running {
-  explicit Running(HistoryServer* server)
-      : server(server),
-        sink(&store),
-        cache(server, {kinds::kCluster, kinds::kMachine}, &sink, Options()) {
+  explicit Running(HistoryServer* server,
+                   std::vector<ResourceType> types = {kinds::kCluster,
+                                                      kinds::kMachine})
+      : server(server), sink(&store), cache(server, types, &sink, Options()) {
     cache.Start();
   }
   ~Running() {
@@ -342,6 +351,7 @@ struct Running {
     options.max_backoff = absl::Milliseconds(20);
     options.heartbeat_interval = absl::Hours(1);
     options.watch_timeout = absl::Seconds(30);
+    options.absent_recheck = absl::Milliseconds(20);
     return options;
   }
 
@@ -508,6 +518,60 @@ TEST_CASE(
   CHECK(running.store.ClusterCount() == 1);
   CHECK(running.store.Snapshot("kube-system", "mgmt").version == 0);
   CHECK(running.store.Snapshot("default", "mgmt").version == 0);
+}
+
+TEST_CASE(
+    "WatchCache: a cut watch resumes from the last version seen, without "
+    "relisting",
+    "[watch_cache]") {
+  HistoryServer server;
+  server.Write(kinds::kMachine, Machine(kNs, "m1", kShop, "Running"));
+  Running running(&server);
+  REQUIRE(running.cache.WaitReady(absl::Minutes(1)));
+  server.Write(kinds::kMachine, Machine(kNs, "m1", kShop, "Deleting"));
+  REQUIRE(Eventually([&] {
+    return Machines(running.store, kNs, kShop).at("m1") == "Deleting";
+  }));
+
+  // The connection drops; what happens meanwhile is still in the history.
+  server.Disconnect();
+  server.Erase(kinds::kMachine, kNs, "m1");
+  server.Write(kinds::kMachine, Machine(kNs, "m2", kShop, "Provisioning"));
+  server.Reconnect();
+
+  CHECK(Eventually([&] {
+    return Machines(running.store, kNs, kShop) ==
+           std::map<std::string, std::string>{{"m2", "Provisioning"}};
+  }));
+  const WatchState machines = StateOf(running.cache, "Machine");
+  CHECK(machines.reconnects >= 1);
+  CHECK(machines.relists_gone == 0);
+  CHECK(machines.lists == 1);
+  CHECK(server.ListsOf("machines") == 1);
+}
+
+TEST_CASE(
+    "WatchCache: a kind not served is absent, counts as synced, and is read "
+    "once it is served",
+    "[watch_cache]") {
+  // The addon provider's HelmChartProxy CRD is optional.
+  HistoryServer server;
+  server.Serve("helmchartproxies", false);
+  json proxy = {{"metadata",
+                 {{"name", "shop-monitoring"},
+                  {"namespace", kNs},
+                  {"labels", {{"addons.stackhpc.com/cluster", kShop}}}}}};
+  Running running(&server, {kinds::kCluster, kinds::kHelmChartProxy});
+  REQUIRE(running.cache.WaitReady(absl::Minutes(1)));
+  CHECK(StateOf(running.cache, "HelmChartProxy").absent);
+
+  server.Write(kinds::kHelmChartProxy, proxy);
+  server.Serve("helmchartproxies", true);
+  CHECK(Eventually([&] {
+    return running.store.Snapshot(kNs, kShop).objects.addons.size() == 1;
+  }));
+  CHECK(Eventually(
+      [&] { return !StateOf(running.cache, "HelmChartProxy").absent; }));
 }
 
 }  // namespace
