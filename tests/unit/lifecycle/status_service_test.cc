@@ -238,5 +238,41 @@ TEST_CASE("StatusService: a watch sends each change until the status is final",
   CHECK(f.kube.Names("secrets", kNs).empty());
 }
 
+TEST_CASE(
+    "StatusService: a create times out after the spec's minutes, counted "
+    "from the Cluster's creation",
+    "[status_service]") {
+  Fixture f;
+  // A Cluster made 20 minutes ago that is not ready yet.
+  f.store.Upsert(kinds::kCluster,
+                 {{"metadata",
+                   {{"name", kShop},
+                    {"namespace", kNs},
+                    {"creationTimestamp",
+                     util::KubeTime(absl::Now() - absl::Minutes(20))}}},
+                  {"status", {{"phase", "Provisioning"}}}});
+  v1::GetClusterStatusRequest request = Request("CREATE_IN_PROGRESS");
+
+  SECTION("the spec allows 10 minutes: failed, saying so") {
+    request.mutable_spec()->mutable_cluster()->set_create_timeout_minutes(10);
+    auto status = f.service.Get(request);
+    REQUIRE(status.ok());
+    CHECK(v1::Status_Name(status->status()) == "CREATE_FAILED");
+    CHECK_THAT(status->status_reason(),
+               Catch::Contains("did not complete within 10 minutes"));
+  }
+  SECTION("the spec allows 30 minutes: still in progress") {
+    request.mutable_spec()->mutable_cluster()->set_create_timeout_minutes(30);
+    auto status = f.service.Get(request);
+    REQUIRE(status.ok());
+    CHECK(v1::Status_Name(status->status()) == "CREATE_IN_PROGRESS");
+  }
+  SECTION("the spec gives none: the configured 60 minutes") {
+    auto status = f.service.Get(request);
+    REQUIRE(status.ok());
+    CHECK(v1::Status_Name(status->status()) == "CREATE_IN_PROGRESS");
+  }
+}
+
 }  // namespace
 }  // namespace capi_bridge::lifecycle
