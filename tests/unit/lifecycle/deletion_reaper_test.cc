@@ -207,5 +207,15 @@ TEST_CASE("DeletionReaper: a failed read removes nothing and says why",
   CHECK(kube.Writes() == 0);
 }
 
+TEST_CASE("DeletionReaper: passes recur every interval", "[deletion_reaper]") {
+  testing::CapturedLog log;
+  FakeKubeClient kube;
+  DeletionReaper reaper(&kube, absl::Milliseconds(10));
+  // A cluster deleted while the reaper runs is reaped by a later pass.
+  PutClusterSecrets(&kube, kShop, kShopUuid);
+  CHECK(Eventually([&] { return reaper.Reaped() == 1; }));
+  CHECK(Secrets(kube).empty());
+}
+
 }  // namespace
 }  // namespace capi_bridge::lifecycle
