@@ -19,6 +19,8 @@
 #include "server/status/object_store.h"
 #include "tests/unit/fakes/captured_log.h"
 #include "tests/unit/fakes/eventually.h"
+#include "tests/unit/fakes/fast_watch_options.h"
+#include "tests/unit/fakes/read_only_kube_client.h"
 
 namespace capi_bridge::kube {
 namespace {
@@ -31,7 +33,7 @@ using testing::Eventually;
 // history after their version and then wait for more. Compact() forgets
 // the history so far (a watch from before it gets 410 Gone); while
 // Disconnect()ed, lists and watches fail as if the server were down.
-class HistoryServer final : public KubeClient {
+class HistoryServer final : public testing::ReadOnlyKubeClient {
  public:
   struct ListCall {
     std::string plural;
@@ -167,29 +169,6 @@ class HistoryServer final : public KubeClient {
     std::lock_guard<std::mutex> lock(mu_);
     shutdown_ = true;
     changed_.notify_all();
-  }
-
-  absl::StatusOr<json> List(const ResourceType&, const std::string&,
-                            const std::string&) override {
-    return absl::UnimplementedError("");
-  }
-  absl::StatusOr<json> Apply(const ResourceType&, const json&,
-                             const std::string&) override {
-    return absl::UnimplementedError("");
-  }
-  absl::StatusOr<json> Create(const ResourceType&, const json&) override {
-    return absl::UnimplementedError("");
-  }
-  absl::StatusOr<json> Replace(const ResourceType&, const json&) override {
-    return absl::UnimplementedError("");
-  }
-  absl::Status Delete(const ResourceType&, const std::string&,
-                      const std::string&) override {
-    return absl::UnimplementedError("");
-  }
-  absl::Status DeleteCollection(const ResourceType&, const std::string&,
-                                const std::string&) override {
-    return absl::UnimplementedError("");
   }
 
  private:
@@ -338,21 +317,14 @@ struct Running {
   explicit Running(HistoryServer* server,
                    std::vector<ResourceType> types = {kinds::kCluster,
                                                       kinds::kMachine})
-      : server(server), sink(&store), cache(server, types, &sink, Options()) {
+      : server(server),
+        sink(&store),
+        cache(server, types, &sink, testing::FastWatchOptions()) {
     cache.Start();
   }
   ~Running() {
     server->Shutdown();
     cache.Stop();
-  }
-  static WatchCacheOptions Options() {
-    WatchCacheOptions options;
-    options.initial_backoff = absl::Milliseconds(5);
-    options.max_backoff = absl::Milliseconds(20);
-    options.heartbeat_interval = absl::Hours(1);
-    options.watch_timeout = absl::Seconds(30);
-    options.absent_recheck = absl::Milliseconds(20);
-    return options;
   }
 
   testing::CapturedLog log;  // the retries' warnings

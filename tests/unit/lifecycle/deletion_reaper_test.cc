@@ -76,14 +76,21 @@ std::vector<std::string> Secrets(const FakeKubeClient& kube) {
   return kube.Names("secrets", kNs);
 }
 
-// A reaper whose first pass, over a still empty cluster, is over: the
-// test's own passes are then the only ones (the next is an hour away).
-std::unique_ptr<DeletionReaper> IdleReaper(FakeKubeClient* kube) {
-  auto reaper = std::make_unique<DeletionReaper>(kube, absl::Hours(1));
-  // A pass that lists no Secrets makes no other call.
-  REQUIRE(Eventually([&] { return !kube->Calls().empty(); }));
-  return reaper;
-}
+// A gone cluster's Secrets, and a reaper whose first pass (over a still
+// empty management cluster) is over: the test's own passes are then the
+// only ones, the next being an hour away.
+struct IdleReaper {
+  IdleReaper() {
+    reaper = std::make_unique<DeletionReaper>(&kube, absl::Hours(1));
+    // A pass that lists no Secrets makes no other call.
+    REQUIRE(Eventually([&] { return !kube.Calls().empty(); }));
+    PutClusterSecrets(&kube, kShop, kShopUuid);
+  }
+
+  testing::CapturedLog log;
+  FakeKubeClient kube;
+  std::unique_ptr<DeletionReaper> reaper;
+};
 
 TEST_CASE(
     "DeletionReaper: a gone cluster's Secrets and Lease are removed at the "
@@ -110,10 +117,9 @@ TEST_CASE(
 
 TEST_CASE("DeletionReaper: what keeps a cluster's Secrets",
           "[deletion_reaper]") {
-  testing::CapturedLog log;
-  FakeKubeClient kube;
-  auto reaper = IdleReaper(&kube);
-  PutClusterSecrets(&kube, kShop, kShopUuid);
+  IdleReaper idle;
+  FakeKubeClient& kube = idle.kube;
+  DeletionReaper* reaper = idle.reaper.get();
   const std::vector<std::string> all = Secrets(kube);
 
   SECTION("its CAPI Cluster still exists (CAPI is tearing it down)") {
@@ -143,10 +149,9 @@ TEST_CASE(
     "DeletionReaper: a Lease whose holder stopped renewing does not keep "
     "the Secrets",
     "[deletion_reaper]") {
-  testing::CapturedLog log;
-  FakeKubeClient kube;
-  auto reaper = IdleReaper(&kube);
-  PutClusterSecrets(&kube, kShop, kShopUuid);
+  IdleReaper idle;
+  FakeKubeClient& kube = idle.kube;
+  DeletionReaper* reaper = idle.reaper.get();
   // A replica killed mid-delete an hour ago.
   PutLease(&kube, kShopUuid, "bridge-1-dead", absl::Now() - absl::Hours(1));
 
@@ -159,10 +164,9 @@ TEST_CASE(
 
 TEST_CASE("DeletionReaper: only the gone cluster's Secrets are removed",
           "[deletion_reaper]") {
-  testing::CapturedLog log;
-  FakeKubeClient kube;
-  auto reaper = IdleReaper(&kube);
-  PutClusterSecrets(&kube, kShop, kShopUuid);
+  IdleReaper idle;
+  FakeKubeClient& kube = idle.kube;
+  DeletionReaper* reaper = idle.reaper.get();
   const std::string live_uuid = "11111111-0000-4000-8000-000000000002";
   PutClusterSecrets(&kube, "live-abc", live_uuid);
   PutCapiCluster(&kube, "live-abc");
@@ -177,10 +181,9 @@ TEST_CASE("DeletionReaper: only the gone cluster's Secrets are removed",
 
 TEST_CASE("DeletionReaper: a failed read removes nothing and says why",
           "[deletion_reaper]") {
-  testing::CapturedLog log;
-  FakeKubeClient kube;
-  auto reaper = IdleReaper(&kube);
-  PutClusterSecrets(&kube, kShop, kShopUuid);
+  IdleReaper idle;
+  FakeKubeClient& kube = idle.kube;
+  DeletionReaper* reaper = idle.reaper.get();
   const size_t before = Secrets(kube).size();
 
   SECTION("the Secrets cannot be listed") {

@@ -15,6 +15,7 @@
 #include "server/util/kube_time.h"
 #include "tests/unit/fakes/captured_log.h"
 #include "tests/unit/fakes/fake_kube_client.h"
+#include "tests/unit/fakes/fast_watch_options.h"
 
 namespace capi_bridge::lifecycle {
 namespace {
@@ -132,11 +133,8 @@ TEST_CASE(
   testing::CapturedLog log;  // the fake serves no watches: retries warn
   FakeKubeClient kube;
   status::ObjectStore store;
-  kube::WatchCacheOptions options;
-  options.heartbeat_interval = absl::Hours(1);
-  options.initial_backoff = absl::Milliseconds(20);
-  options.max_backoff = absl::Milliseconds(200);
-  kube::WatchCache cache(&kube, {kinds::kCluster}, &store, options);
+  kube::WatchCache cache(&kube, {kinds::kCluster}, &store,
+                         testing::FastWatchOptions());
   cache.Start();
   REQUIRE(cache.WaitReady(absl::Minutes(1)));
 
