@@ -307,6 +307,16 @@ int AbortOnShutdown(void* user, curl_off_t, curl_off_t, curl_off_t,
   return static_cast<std::atomic<bool>*>(user)->load() ? 1 : 0;
 }
 
+// What tells one version of a file from the next without reading it: a
+// file swapped in (the kubelet rotates projected tokens so) has another
+// inode, one rewritten in place another modification time (to the
+// nanosecond: a rotation within the second of the last read counts) or
+// size.
+std::string FileStamp(const struct stat& info) {
+  return absl::StrCat(info.st_dev, ":", info.st_ino, ":", info.st_size, ":",
+                      info.st_mtim.tv_sec, ".", info.st_mtim.tv_nsec);
+}
+
 absl::Status ShutdownError() {
   return absl::CancelledError("management cluster client is shutting down");
 }
@@ -352,7 +362,7 @@ struct HttpKubeClient::Credentials {
   std::string cert_pem;
   std::string key_pem;
   absl::Time expiry = absl::InfiniteFuture();
-  int64_t token_file_mtime = -1;
+  std::string token_file_stamp;  // FileStamp of the token file read
 };
 
 // What a prepared curl handle points at; must outlive the transfer.
@@ -485,7 +495,7 @@ absl::StatusOr<HttpKubeClient::Credentials> HttpKubeClient::CurrentCredentials(
     if (c.token_file.empty()) return *credentials_;
     struct stat info;
     if (stat(c.token_file.c_str(), &info) == 0 &&
-        info.st_mtime == credentials_->token_file_mtime) {
+        FileStamp(info) == credentials_->token_file_stamp) {
       return *credentials_;
     }
   }
@@ -494,9 +504,11 @@ absl::StatusOr<HttpKubeClient::Credentials> HttpKubeClient::CurrentCredentials(
   fresh.cert_pem = c.client_cert_pem;
   fresh.key_pem = c.client_key_pem;
   if (!c.token_file.empty()) {
+    // Stamped before it is read: a rotation in between is seen next time.
     struct stat info;
+    const bool stamped = stat(c.token_file.c_str(), &info) == 0;
     std::ifstream in(c.token_file);
-    if (!in || stat(c.token_file.c_str(), &info) != 0) {
+    if (!stamped || !in) {
       return absl::FailedPreconditionError(
           absl::StrCat(c.source, ": cannot read token file ", c.token_file));
     }
@@ -504,7 +516,7 @@ absl::StatusOr<HttpKubeClient::Credentials> HttpKubeClient::CurrentCredentials(
     text << in.rdbuf();
     fresh.token = text.str();
     fresh.token.erase(fresh.token.find_last_not_of("\r\n ") + 1);
-    fresh.token_file_mtime = info.st_mtime;
+    fresh.token_file_stamp = FileStamp(info);
   }
   if (c.has_exec) {
     process::ProcessRequest run;

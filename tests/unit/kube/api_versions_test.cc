@@ -15,15 +15,21 @@
 #include "catch2/catch.hpp"
 #include "server/kube/watch_cache.h"
 #include "server/lifecycle/status_service.h"
-#include "server/log/log.h"
 #include "server/rules/render_service.h"
 #include "server/status/object_store.h"
+#include "tests/unit/fakes/captured_log.h"
+#include "tests/unit/fakes/eventually.h"
+#include "tests/unit/fakes/fast_watch_options.h"
+#include "tests/unit/fakes/read_only_kube_client.h"
 
 namespace capi_bridge::kube {
 namespace {
 
 using json = nlohmann::json;
 namespace v1 = magnum::capi::bridge::v1;
+using testing::CapturedLog;
+using testing::Eventually;
+using testing::FastWatchOptions;
 
 // An APIGroup discovery document, versions newest first as the API server
 // lists them.
@@ -43,7 +49,7 @@ std::string Key(const ResourceType& type) {
   return absl::StrCat(type.group, "/", type.version, "/", type.plural);
 }
 
-class FakeKube final : public KubeClient {
+class FakeKube final : public testing::ReadOnlyKubeClient {
  public:
   // Serves the CAPI groups in `versions` (the infrastructure group always
   // in v1beta1, as CAPO does).
@@ -95,14 +101,6 @@ class FakeKube final : public KubeClient {
     }
     return absl::NotFoundError("not found");
   }
-  absl::StatusOr<json> List(const ResourceType& type, const std::string& ns,
-                            const std::string& selector) override {
-    json out = {{"items", json::array()}};
-    auto rv = ListEach(type, ns, selector,
-                       [&](json&& item) { out["items"].push_back(item); });
-    if (!rv.ok()) return rv.status();
-    return out;
-  }
   absl::StatusOr<std::string> ListEach(
       const ResourceType& type, const std::string&, const std::string&,
       const std::function<void(json&& item)>& on_item) override {
@@ -128,25 +126,6 @@ class FakeKube final : public KubeClient {
   }
   void Shutdown() override { shutdown_.store(true); }
 
-  absl::StatusOr<json> Apply(const ResourceType&, const json&,
-                             const std::string&) override {
-    return absl::UnimplementedError("");
-  }
-  absl::StatusOr<json> Create(const ResourceType&, const json&) override {
-    return absl::UnimplementedError("");
-  }
-  absl::StatusOr<json> Replace(const ResourceType&, const json&) override {
-    return absl::UnimplementedError("");
-  }
-  absl::Status Delete(const ResourceType&, const std::string&,
-                      const std::string&) override {
-    return absl::UnimplementedError("");
-  }
-  absl::Status DeleteCollection(const ResourceType&, const std::string&,
-                                const std::string&) override {
-    return absl::UnimplementedError("");
-  }
-
  private:
   // Whether `type`'s group serves its version (groups without discovery,
   // e.g. the addon providers', always).
@@ -168,30 +147,6 @@ class FakeKube final : public KubeClient {
   std::map<std::string, std::vector<json>> objects_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> lists_ ABSL_GUARDED_BY(mu_);
   std::atomic<bool> shutdown_{false};
-};
-
-// Collects the log lines of a test instead of printing them; declared
-// before the cache, so it outlives the cache's threads.
-class CapturedLog {
- public:
-  CapturedLog() {
-    log::SetSink([this](std::string_view line) {
-      absl::MutexLock lock(&mu_);
-      lines_.emplace_back(line);
-    });
-  }
-  ~CapturedLog() { log::SetSink(nullptr); }
-  bool Contains(const std::string& text) const {
-    absl::MutexLock lock(&mu_);
-    for (const std::string& line : lines_) {
-      if (line.find(text) != std::string::npos) return true;
-    }
-    return false;
-  }
-
- private:
-  mutable absl::Mutex mu_;
-  std::vector<std::string> lines_ ABSL_GUARDED_BY(mu_);
 };
 
 TEST_CASE("ApiVersions: the newest served version the bridge understands") {
@@ -332,27 +287,6 @@ void PutV1Beta2Cluster(FakeKube* kube, const std::string& version) {
   kube->Put(cluster, {{"metadata", meta(release)}, {"status", json::object()}});
 }
 
-WatchCacheOptions FastOptions(ApiVersions* versions) {
-  WatchCacheOptions options;
-  options.initial_backoff = absl::Milliseconds(5);
-  options.max_backoff = absl::Milliseconds(20);
-  options.heartbeat_interval = absl::Hours(1);
-  options.absent_recheck = absl::Milliseconds(50);
-  options.watch_timeout = absl::Seconds(1);
-  options.versions = versions;
-  return options;
-}
-
-// Waits until `done` or about two seconds.
-template <typename F>
-bool Eventually(F done) {
-  for (int i = 0; i < 400; ++i) {
-    if (done()) return true;
-    absl::SleepFor(absl::Milliseconds(5));
-  }
-  return done();
-}
-
 TEST_CASE("WatchCache: lists and watches CAPI kinds in v1beta2 where served") {
   FakeKube kube;
   kube.ServeCapi({"v1beta2", "v1beta1"});
@@ -360,7 +294,7 @@ TEST_CASE("WatchCache: lists and watches CAPI kinds in v1beta2 where served") {
   ApiVersions versions(&kube);
   status::ObjectStore store;
   WatchCache cache(&kube, status::WatchedTypes(), &store,
-                   FastOptions(&versions));
+                   FastWatchOptions(&versions));
   cache.Start();
   REQUIRE(cache.WaitReady(absl::Seconds(5)));
   status::ObjectStore::View view =
@@ -392,7 +326,7 @@ TEST_CASE(
   ApiVersions versions(&kube);
   status::ObjectStore store;
   WatchCache cache(&kube, status::WatchedTypes(), &store,
-                   FastOptions(&versions));
+                   FastWatchOptions(&versions));
   cache.Start();
   CHECK_FALSE(cache.WaitReady(absl::Milliseconds(200)));
   bool said = false;
@@ -423,7 +357,7 @@ TEST_CASE("WatchCache: CAPI installed after the bridge started") {
   ApiVersions versions(&kube);
   status::ObjectStore store;
   WatchCache cache(&kube, status::WatchedTypes(), &store,
-                   FastOptions(&versions));
+                   FastWatchOptions(&versions));
   cache.Start();
   REQUIRE(cache.WaitReady(absl::Seconds(5)));  // absent counts as synced
   for (const WatchState& s : cache.States()) {
@@ -450,7 +384,7 @@ TEST_CASE("WatchCache: moves to v1beta2 when CAPI is upgraded under it") {
   ApiVersions versions(&kube, fast);
   status::ObjectStore store;
   WatchCache cache(&kube, status::WatchedTypes(), &store,
-                   FastOptions(&versions));
+                   FastWatchOptions(&versions));
   cache.Start();
   REQUIRE(cache.WaitReady(absl::Seconds(5)));
   CHECK(store.Snapshot("magnum-p1", "shop-k3vq7x2mzp4a")
