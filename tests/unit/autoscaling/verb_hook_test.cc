@@ -30,56 +30,69 @@ json AutoscaledValues() {
                                        {"machineCountMax", 3}}})}};
 }
 
+// The hooks for the standard spec's release, its groups autoscaled.
+void Applied(FakeKubeClient& kube, v1::OperationResponse* reply) {
+  AfterReleaseApplied(kube, testing::StandardSpec(), kRelease, kNs,
+                      AutoscaledValues(), reply);
+}
+void Uninstalled(FakeKubeClient& kube, v1::OperationResponse* reply) {
+  AfterReleaseUninstalled(kube, testing::StandardSpec(), kRelease, kNs, reply);
+}
+
 TEST_CASE("verb hook: an applied release gets the autoscaler's Role, quietly",
           "[verb_hook]") {
   FakeKubeClient kube;
   v1::OperationResponse reply;
-  AfterReleaseApplied(kube, testing::StandardSpec(), kRelease, kNs,
-                      AutoscaledValues(), &reply);
+  Applied(kube, &reply);
   CHECK(reply.warnings().empty());
   CHECK(kube.Names(kRole.plural, kNs).size() == 1);
   CHECK(kube.Names(kRoleBinding.plural, kNs).size() == 1);
 
-  AfterReleaseUninstalled(kube, testing::StandardSpec(), kRelease, kNs, &reply);
+  Uninstalled(kube, &reply);
   CHECK(reply.warnings().empty());
   CHECK(kube.Names(kRole.plural, kNs).empty());
   CHECK(kube.Names(kRoleBinding.plural, kNs).empty());
 }
 
 TEST_CASE(
-    "verb hook: a failed write is a reply warning naming what failed and "
-    "why, beside the reply's other warnings",
+    "verb hook: a failed write or removal is a reply warning naming what "
+    "failed and why, after the reply's other warnings",
     "[verb_hook]") {
-  FakeKubeClient kube;
-  kube.FailNext("Apply", "*", absl::UnavailableError("etcdserver: timeout"));
-  v1::OperationResponse reply;
-  reply.add_warnings()->set_field("labels.earlier");
-  AfterReleaseApplied(kube, testing::StandardSpec(), kRelease, kNs,
-                      AutoscaledValues(), &reply);
-  REQUIRE(reply.warnings_size() == 2);
-  CHECK(reply.warnings(0).field() == "labels.earlier");
-  CHECK(reply.warnings(1).field() == "autoscaling");
-  CHECK_THAT(reply.warnings(1).message(),
-             Catch::Contains("template-reading Role") &&
-                 Catch::Contains("etcdserver: timeout") &&
-                 Catch::Contains("the next operation tries again"));
-}
-
-TEST_CASE("verb hook: a failed removal after an uninstall is a reply warning",
-          "[verb_hook]") {
-  FakeKubeClient kube;
-  v1::OperationResponse applied;
-  AfterReleaseApplied(kube, testing::StandardSpec(), kRelease, kNs,
-                      AutoscaledValues(), &applied);
-  REQUIRE(applied.warnings().empty());
-  kube.FailNext("Delete", "*", absl::UnavailableError("no route to host"));
-  v1::OperationResponse reply;
-  AfterReleaseUninstalled(kube, testing::StandardSpec(), kRelease, kNs, &reply);
-  REQUIRE(reply.warnings_size() == 1);
-  CHECK(reply.warnings(0).field() == "autoscaling");
-  CHECK_THAT(reply.warnings(0).message(),
-             Catch::StartsWith("removing the cluster-autoscaler's") &&
-                 Catch::Contains("no route to host"));
+  struct Row {
+    const char* what;
+    const char* method;
+    std::function<void(FakeKubeClient&, v1::OperationResponse*)> hook;
+    const char* says;
+    bool applied_before;  // the Role exists (to remove)
+  };
+  const std::vector<Row> rows = {
+      {"after an apply", "Apply", Applied,
+       "writing the cluster-autoscaler's template-reading Role", false},
+      {"after an uninstall", "Delete", Uninstalled,
+       "removing the cluster-autoscaler's template-reading Role", true},
+  };
+  for (const Row& row : rows) {
+    DYNAMIC_SECTION(row.what) {
+      FakeKubeClient kube;
+      if (row.applied_before) {
+        v1::OperationResponse applied;
+        Applied(kube, &applied);
+        REQUIRE(applied.warnings().empty());
+      }
+      kube.FailNext(row.method, "*",
+                    absl::UnavailableError("etcdserver: timeout"));
+      v1::OperationResponse reply;
+      reply.add_warnings()->set_field("labels.earlier");
+      row.hook(kube, &reply);
+      REQUIRE(reply.warnings_size() == 2);
+      CHECK(reply.warnings(0).field() == "labels.earlier");
+      CHECK(reply.warnings(1).field() == "autoscaling");
+      CHECK_THAT(reply.warnings(1).message(),
+                 Catch::StartsWith(row.says) &&
+                     Catch::Contains("etcdserver: timeout") &&
+                     Catch::Contains("the next operation tries again"));
+    }
+  }
 }
 
 }  // namespace

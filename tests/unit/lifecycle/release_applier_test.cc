@@ -13,30 +13,22 @@
 #include "server/rules/adoption.h"
 #include "server/status/capi_records.h"
 #include "server/util/kube_time.h"
-#include "tests/unit/fakes/fake_kube_client.h"
 #include "tests/unit/lifecycle/release_records.h"
 
 namespace capi_bridge::lifecycle {
 namespace {
 
 using nlohmann::json;
-using testing::FakeKubeClient;
 using testing::PutHistory;
-using testing::RollingHelmRunner;
 
-constexpr char kNs[] = "magnum-0c5e1d2a9b8f4e7d";
-constexpr char kRelease[] = "web-k3vq7x2mzp4a";
-const absl::Duration kHelmTimeout = absl::Minutes(5);
+constexpr const char* kNs = testing::kObservedNs;
+constexpr const char* kRelease = testing::kObservedRelease;
 
-struct Rig {
-  FakeKubeClient kube;
-  RollingHelmRunner helm{&kube};
-  stats::LabelledCounter recoveries;
-  ReleaseObserver observer{&kube, &helm, kHelmTimeout, &recoveries};
+struct Rig : testing::ObserverRig {
   ReleaseApplier applier{&kube, &helm, &observer,
                          helm::ChartRef{"https://charts.example.invalid",
                                         "openstack-cluster", "ignored"},
-                         kHelmTimeout};
+                         testing::kHelmTimeout};
 
   helm::UpgradeRequest Request() const {
     return applier.Request(kRelease, kNs, "0.27.1",
@@ -66,7 +58,7 @@ TEST_CASE(
   CHECK(outside.chart.version == "0.27.1");
   CHECK(json::parse(outside.values_json) ==
         json{{"kubernetesVersion", "1.30.2"}});
-  CHECK(outside.timeout == kHelmTimeout);
+  CHECK(outside.timeout == testing::kHelmTimeout);
   CHECK(outside.description.empty());
 
   log::Context context;
@@ -131,8 +123,7 @@ TEST_CASE(
       CHECK_THAT(std::string(result.status().message()),
                  Catch::Contains(row.says));
       CHECK(rig.helm.Upgrades().size() == 1);
-      CHECK(rig.helm.Rollbacks().empty());
-      CHECK(rig.kube.Writes() == 0);
+      CHECK(rig.Untouched());
       CHECK(testing::StoredStatuses(rig.kube, kRelease, kNs) ==
             std::vector<std::string>{"v1=deployed"});
     }

@@ -10,34 +10,28 @@
 #include <catch2/catch.hpp>
 
 #include "server/rules/cluster_objects.h"
-#include "tests/unit/fakes/fake_kube_client.h"
 #include "tests/unit/lifecycle/release_records.h"
 
 namespace capi_bridge::lifecycle {
 namespace {
 
-using testing::FakeKubeClient;
 using testing::PutHistory;
 using testing::Revision;
-using testing::RollingHelmRunner;
 using testing::StoredStatuses;
+using Rig = testing::ObserverRig;
 
-constexpr char kNs[] = "magnum-0c5e1d2a9b8f4e7d";
-constexpr char kRelease[] = "web-k3vq7x2mzp4a";
+constexpr const char* kNs = testing::kObservedNs;
+constexpr const char* kRelease = testing::kObservedRelease;
 constexpr char kUuid[] = "0c5e1d2a-9b8f-4e7d-8a6b-5c4d3e2f1a0b";
-const absl::Duration kHelmTimeout = absl::Minutes(5);
 
 // A mark no helm can still be working on (older than RunBound).
 const absl::Time kStale = absl::Now() - absl::Hours(2);
-// A mark written just now: a helm may still be writing it.
-absl::Time Young() { return absl::Now(); }
-
-struct Rig {
-  FakeKubeClient kube;
-  RollingHelmRunner helm{&kube};
-  stats::LabelledCounter recoveries;
-  ReleaseObserver observer{&kube, &helm, kHelmTimeout, &recoveries};
-};
+// Revision 1 deployed, revision 2 marked pending-upgrade just now: a helm
+// may still be applying it.
+void PutUpgradeJustStarted(Rig& rig) {
+  PutHistory(rig.kube, kRelease, kNs,
+             {{1, "deployed"}, {2, "pending-upgrade", "0.27.1", absl::Now()}});
+}
 
 nlohmann::json ClusterSecret(const std::string& name, const std::string& uuid,
                              const std::string& release) {
@@ -49,54 +43,52 @@ nlohmann::json ClusterSecret(const std::string& name, const std::string& uuid,
               {rules::kClusterNameLabel, release}}}}}};
 }
 
-TEST_CASE("observe: no release yet is reported as none, nothing recovered",
-          "[release_observer]") {
-  Rig rig;
-  auto observed = rig.observer.Observe(kRelease, kNs, /*recover=*/true,
-                                       /*deleting=*/false);
-  REQUIRE(observed.ok());
-  CHECK(observed->release == kRelease);
-  CHECK(observed->ns == kNs);
-  CHECK(observed->history.empty());
-  CHECK_FALSE(observed->deployed.has_value());
-  CHECK(observed->DeployedChartVersion().empty());
-  CHECK(observed->recovery.empty());
-  CHECK(rig.kube.Writes() == 0);
-  CHECK(rig.recoveries.Read().empty());
-}
-
-TEST_CASE("observe: the newest revision is the deployed one, with its chart",
-          "[release_observer]") {
-  Rig rig;
-  PutHistory(rig.kube, kRelease, kNs,
-             {{1, "superseded", "0.26.0"},
-              {3, "deployed", "0.27.1"},
-              {2, "superseded", "0.27.0"}});
-  auto observed = rig.observer.Observe(kRelease, kNs, true, false);
-  REQUIRE(observed.ok());
-  CHECK(observed->history.size() == 3);
-  REQUIRE(observed->deployed.has_value());
-  CHECK(observed->deployed->revision == 3);
-  CHECK(observed->DeployedChartVersion() == "0.27.1");
-  CHECK(observed->recovery.empty());
-  CHECK(rig.kube.Writes() == 0);
-  CHECK(rig.helm.Rollbacks().empty());
-}
-
-TEST_CASE("observe: a failed release is not recovered; helm upgrades over it",
-          "[release_observer]") {
-  Rig rig;
-  PutHistory(rig.kube, kRelease, kNs,
-             {{1, "deployed", "0.27.0"}, {2, "failed", "0.27.1", kStale}});
-  auto observed = rig.observer.Observe(kRelease, kNs, true, false);
-  REQUIRE(observed.ok());
-  REQUIRE(observed->deployed.has_value());
-  CHECK(observed->deployed->revision == 2);
-  CHECK(observed->deployed->status == "failed");
-  CHECK(observed->recovery.empty());
-  CHECK(rig.kube.Writes() == 0);
-  CHECK(rig.helm.Rollbacks().empty());
-  CHECK(rig.recoveries.Read().empty());
+TEST_CASE(
+    "observe: a release with nothing pending is reported as stored, its "
+    "newest revision the deployed one, nothing recovered",
+    "[release_observer]") {
+  struct Row {
+    const char* what;
+    std::vector<Revision> history;
+    int deployed;  // 0: none
+    const char* status;
+    const char* chart;
+  };
+  const std::vector<Row> rows = {
+      {"no release yet", {}, 0, "", ""},
+      {"deployed, revisions in any order",
+       {{1, "superseded", "0.26.0"},
+        {3, "deployed", "0.27.1"},
+        {2, "superseded", "0.27.0"}},
+       3,
+       "deployed",
+       "0.27.1"},
+      {"failed last: helm upgrades over it",
+       {{1, "deployed", "0.27.0"}, {2, "failed", "0.27.1", kStale}},
+       2,
+       "failed",
+       "0.27.1"},
+  };
+  for (const Row& row : rows) {
+    DYNAMIC_SECTION(row.what) {
+      Rig rig;
+      PutHistory(rig.kube, kRelease, kNs, row.history);
+      auto observed = rig.observer.Observe(kRelease, kNs, /*recover=*/true,
+                                           /*deleting=*/false);
+      REQUIRE(observed.ok());
+      CHECK(observed->release == kRelease);
+      CHECK(observed->ns == kNs);
+      CHECK(observed->history.size() == row.history.size());
+      CHECK(observed->deployed.has_value() == (row.deployed != 0));
+      if (observed->deployed.has_value()) {
+        CHECK(observed->deployed->revision == row.deployed);
+        CHECK(observed->deployed->status == row.status);
+      }
+      CHECK(observed->DeployedChartVersion() == row.chart);
+      CHECK(observed->recovery.empty());
+      CHECK(rig.Untouched());
+    }
+  }
 }
 
 TEST_CASE(
@@ -161,16 +153,13 @@ TEST_CASE(
     "recoverable; nothing is written",
     "[release_observer]") {
   Rig rig;
-  PutHistory(rig.kube, kRelease, kNs,
-             {{1, "deployed"}, {2, "pending-upgrade", "0.27.1", Young()}});
+  PutUpgradeJustStarted(rig);
   auto observed = rig.observer.Observe(kRelease, kNs, true, false);
   REQUIRE(absl::IsAborted(observed.status()));
   CHECK_THAT(std::string(observed.status().message()),
              Catch::Contains(kRelease) && Catch::Contains("pending-upgrade") &&
                  Catch::Contains("revision 2") && Catch::Contains("retry"));
-  CHECK(rig.kube.Writes() == 0);
-  CHECK(rig.helm.Rollbacks().empty());
-  CHECK(rig.recoveries.Read().empty());
+  CHECK(rig.Untouched());
 }
 
 TEST_CASE(
@@ -183,8 +172,7 @@ TEST_CASE(
              {{1, "deployed"}, {2, "pending-upgrade", "0.27.1", kStale}});
   auto observed = rig.observer.Observe(kRelease, kNs, true, false);
   CHECK(absl::IsAborted(observed.status()));
-  CHECK(rig.kube.Writes() == 0);
-  CHECK(rig.helm.Rollbacks().empty());
+  CHECK(rig.Untouched());
 }
 
 TEST_CASE("observe: without recover only reads, even a stale pending mark",
@@ -198,8 +186,7 @@ TEST_CASE("observe: without recover only reads, even a stale pending mark",
   CHECK(observed->recovery.empty());
   REQUIRE(observed->deployed.has_value());
   CHECK(observed->deployed->status == "pending-upgrade");
-  CHECK(rig.kube.Writes() == 0);
-  CHECK(rig.helm.Rollbacks().empty());
+  CHECK(rig.Untouched());
 }
 
 TEST_CASE(
@@ -315,9 +302,8 @@ TEST_CASE(
     "reply is DEADLINE_EXCEEDED saying so",
     "[release_observer]") {
   Rig rig;
-  // Young: only this bridge knows its helm is dead.
-  PutHistory(rig.kube, kRelease, kNs,
-             {{1, "deployed"}, {2, "pending-upgrade", "0.27.1", Young()}});
+  // Just started: only this bridge knows its helm is dead.
+  PutUpgradeJustStarted(rig);
   absl::Status reply = rig.observer.AfterKilledHelm(
       kRelease, kNs, absl::DeadlineExceededError("helm killed after 5m0s"));
   REQUIRE(absl::IsDeadlineExceeded(reply));
@@ -351,8 +337,7 @@ TEST_CASE(
   // A failed recovery is named too.
   Rig failing;
   failing.helm.FailNext("Rollback", absl::UnavailableError("refused"));
-  PutHistory(failing.kube, kRelease, kNs,
-             {{1, "deployed"}, {2, "pending-upgrade", "0.27.1", Young()}});
+  PutUpgradeJustStarted(failing);
   absl::Status failed = failing.observer.AfterKilledHelm(
       kRelease, kNs, absl::DeadlineExceededError("helm killed"));
   CHECK(absl::IsDeadlineExceeded(failed));

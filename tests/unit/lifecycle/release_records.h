@@ -11,6 +11,8 @@
 
 #include "absl/time/time.h"
 #include "nlohmann/json.hpp"
+#include "server/lifecycle/release_observer.h"
+#include "server/stats/counter.h"
 #include "tests/unit/fakes/fake_helm_runner.h"
 #include "tests/unit/fakes/fake_kube_client.h"
 
@@ -64,6 +66,25 @@ class RollingHelmRunner : public FakeHelmRunner {
   FakeKubeClient* kube_;
   mutable std::mutex mu_;
   std::vector<std::string> rollbacks_;
+};
+
+// The release the Observe and Apply tests work on.
+inline constexpr char kObservedNs[] = "magnum-0c5e1d2a9b8f4e7d";
+inline constexpr char kObservedRelease[] = "web-k3vq7x2mzp4a";
+inline const absl::Duration kHelmTimeout = absl::Minutes(5);
+
+// A ReleaseObserver on a fake management cluster and a RollingHelmRunner.
+struct ObserverRig {
+  FakeKubeClient kube;
+  RollingHelmRunner helm{&kube};
+  stats::LabelledCounter recoveries;
+  lifecycle::ReleaseObserver observer{&kube, &helm, kHelmTimeout, &recoveries};
+
+  // Nothing was written, rolled back or counted as recovered.
+  bool Untouched() const {
+    return kube.Writes() == 0 && helm.Rollbacks().empty() &&
+           recoveries.Read().empty();
+  }
 };
 
 }  // namespace capi_bridge::testing
