@@ -219,6 +219,12 @@ TEST_CASE(
          r->mutable_spec()->mutable_cluster()->clear_uuid();
        },
        "spec.cluster.uuid"},
+      // It names the Lease taken first, which the API server would refuse.
+      {"a cluster uuid that cannot name a Lease",
+       [](v1::CreateClusterRequest* r) {
+         r->mutable_spec()->mutable_cluster()->set_uuid("0B1C-UPPER");
+       },
+       "cluster.uuid: \"0B1C-UPPER\"; accepted: a UUID as Magnum writes it"},
   };
   for (const Row& row : rows) {
     DYNAMIC_SECTION(row.what) {
