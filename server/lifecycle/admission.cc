@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "server/render/naming.h"
+#include "server/render/problems.h"
 
 namespace capi_bridge::lifecycle {
 
@@ -58,6 +60,12 @@ absl::StatusOr<std::unique_ptr<VerbScope>> Admission::Admit(
     return absl::InvalidArgumentError(
         "spec.cluster.uuid: missing: the Magnum cluster UUID identifies the "
         "cluster");
+  }
+  // It names the Lease, written before the spec is validated.
+  if (!render::IsClusterUuid(request.uuid)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "spec.cluster.uuid: ", render::QuoteForMessage(request.uuid),
+        "; accepted: ", render::kClusterUuidAccepted));
   }
   if (absl::Status time =
           EnoughTimeLeft(request.deadline, request.nothing_done);

@@ -28,8 +28,10 @@ namespace capi_bridge::lifecycle {
 
 struct AdmitRequest {
   const char* verb = "";
-  std::string uuid;  // the Magnum cluster UUID; INVALID_ARGUMENT when empty
-  std::string ns;    // the cluster's namespace
+  // The Magnum cluster UUID; INVALID_ARGUMENT, before anything is read or
+  // written, when empty or not render::IsClusterUuid (it names the Lease).
+  std::string uuid;
+  std::string ns;                                // the cluster's namespace
   absl::Time deadline = absl::InfiniteFuture();  // the caller's
   // Ends the DEADLINE_EXCEEDED message: "nothing was applied", ...
   const char* nothing_done = "nothing was applied";

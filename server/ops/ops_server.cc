@@ -38,18 +38,36 @@ absl::StatusOr<std::unique_ptr<OpsServer>> OpsServer::Start(
   s.Get("/metrics", [metrics](const httplib::Request&, httplib::Response& res) {
     res.set_content(metrics(), "text/plain; version=0.0.4");
   });
+  // cpp-httplib's default sets SO_REUSEPORT, with which a second process
+  // binds a port already served and shares its probes; SO_REUSEADDR alone
+  // still allows a restart over connections in TIME_WAIT.
+  s.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   out->port_ = port == 0 ? s.bind_to_any_port(host)
                          : (s.bind_to_port(host, port) ? port : -1);
   if (out->port_ < 0) {
     return absl::UnavailableError(
         absl::StrCat("ops_listen: cannot listen on ", address));
   }
-  out->thread_ = std::thread([&s] { s.listen_after_bind(); });
+  OpsServer* self = out.get();
+  out->thread_ = std::thread([self] {
+    self->server_->listen_after_bind();
+    self->listen_returned_ = true;
+  });
   return out;
 }
 
 OpsServer::~OpsServer() {
-  if (server_) server_->stop();
+  if (server_ && thread_.joinable()) {
+    // stop() does nothing before the thread has begun listening: wait for
+    // that (or for its listen to have given up), else the join never ends.
+    while (!server_->is_running() && !listen_returned_) {
+      std::this_thread::yield();
+    }
+    server_->stop();
+  }
   if (thread_.joinable()) thread_.join();
 }
 

@@ -9,6 +9,7 @@
 #ifndef CAPI_BRIDGE_SERVER_OPS_OPS_SERVER_H_
 #define CAPI_BRIDGE_SERVER_OPS_OPS_SERVER_H_
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
@@ -25,12 +26,14 @@ namespace capi_bridge::ops {
 
 class OpsServer {
  public:
-  // `address` is "host:port" (port 0 picks one). `ready` says whether the
-  // bridge can serve; `metrics` renders the exposition text.
+  // `address` is "host:port" (port 0 picks one); INVALID_ARGUMENT when it
+  // is not, UNAVAILABLE when it cannot be bound (e.g. already in use).
+  // `ready` says whether the bridge can serve; `metrics` renders the
+  // exposition text.
   static absl::StatusOr<std::unique_ptr<OpsServer>> Start(
       const std::string& address, std::function<absl::Status()> ready,
       std::function<std::string()> metrics);
-  ~OpsServer();  // stops
+  ~OpsServer();  // stops, also straight after Start
 
   int port() const { return port_; }
 
@@ -38,6 +41,7 @@ class OpsServer {
   OpsServer() = default;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
+  std::atomic<bool> listen_returned_{false};
   int port_ = 0;
 };
 

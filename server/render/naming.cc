@@ -53,4 +53,20 @@ std::string CloudCredentialsSecretName(absl::string_view release) {
   return absl::StrCat(release, "-cloud-credentials");
 }
 
+bool IsReleaseName(absl::string_view name) {
+  if (name.empty() || name.size() > kMaxReleaseNameLength) return false;
+  auto alnum = [](char c) {
+    return absl::ascii_isdigit(c) || absl::ascii_islower(c);
+  };
+  if (!alnum(name.front()) || !alnum(name.back())) return false;
+  for (char c : name) {
+    if (!alnum(c) && c != '-') return false;
+  }
+  return true;
+}
+
+bool IsClusterUuid(absl::string_view uuid) {
+  return uuid.size() <= kMaxObjectNameLength && IsReleaseName(uuid);
+}
+
 }  // namespace capi_bridge::render

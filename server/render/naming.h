@@ -35,6 +35,17 @@ inline constexpr size_t kMaxReleaseNameLength = 53;
 // Kubernetes' limit on names used as label values and by the chart.
 inline constexpr size_t kMaxObjectNameLength = 63;
 
+// Helm's release-name rule: lower-case alphanumerics and '-', starting and
+// ending with an alphanumeric, at most kMaxReleaseNameLength characters.
+bool IsReleaseName(absl::string_view name);
+
+// A Magnum cluster UUID the bridge accepts (it names the cluster's Lease
+// and labels its Secrets), and what the refusal says is accepted.
+bool IsClusterUuid(absl::string_view uuid);
+inline constexpr char kClusterUuidAccepted[] =
+    "a UUID as Magnum writes it: at most 63 lower-case letters, digits and "
+    "'-' (it names the cluster's Lease and labels its Secrets)";
+
 // Suffixes and Secret names of the reference driver.
 std::string CloudCredentialsSecretName(absl::string_view release);
 

@@ -2,7 +2,6 @@
 
 #include <set>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "server/render/deep_merge.h"
@@ -15,31 +14,13 @@ namespace {
 
 using nlohmann::json;
 
-// Helm's release-name rule: lower-case alphanumerics and '-', starting and
-// ending with an alphanumeric, at most 53 characters.
-bool IsReleaseName(absl::string_view name) {
-  if (name.empty() || name.size() > kMaxReleaseNameLength) return false;
-  auto alnum = [](char c) {
-    return absl::ascii_isdigit(c) || absl::ascii_islower(c);
-  };
-  if (!alnum(name.front()) || !alnum(name.back())) return false;
-  for (char c : name) {
-    if (!alnum(c) && c != '-') return false;
-  }
-  return true;
-}
-
 // The identity values that become Kubernetes names and label values, and
 // the sizes the bridge accepts, checked before anything is written.
 void CheckIdentityAndSizes(RenderContext* ctx) {
   const auto& cluster = ctx->spec.cluster();
   const std::string& uuid = cluster.uuid();
-  if (!uuid.empty() &&
-      (uuid.size() > kMaxObjectNameLength || !IsReleaseName(uuid))) {
-    ctx->problems.Add("cluster.uuid", uuid,
-                      "a UUID as Magnum writes it: at most 63 lower-case "
-                      "letters, digits and '-' (it names the cluster's Lease "
-                      "and labels its Secrets)");
+  if (!uuid.empty() && !IsClusterUuid(uuid)) {
+    ctx->problems.Add("cluster.uuid", uuid, kClusterUuidAccepted);
   }
   const std::string& project = cluster.project_id();
   if (!project.empty()) {
