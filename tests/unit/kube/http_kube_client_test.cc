@@ -61,7 +61,7 @@ class FakeApiServer {
   void Start() {
     server_.set_pre_routing_handler(
         [this](const httplib::Request& request, httplib::Response&) {
-          Seen seen{request.method, request.path, {}, "", ""};
+          Seen seen{request.method, request.path, {}, "", "", ""};
           for (const auto& [key, value] : request.params) {
             seen.params[key] = value;
           }
