@@ -8,8 +8,13 @@ without it, and has a deadline. Calls carry the bearer token (when
 `token_file` is set) and the request id of Magnum's request context as
 `x-request-id`, so the bridge's log lines of a verb share the conductor's
 request id. A failed
-call raises `BridgeError`, whose text names the verb, the gRPC code and
-the bridge's message: Magnum copies it into status_reason.
+call raises an exception whose text names the verb, the gRPC code and the
+bridge's message: Magnum copies it into status_reason. A refusal
+(INVALID_ARGUMENT, FAILED_PRECONDITION, ABORTED) is raised as an exception
+of Magnum's own module, so that magnum-api, which rebuilds only those from
+a conductor's reply, answers the operator with its 4xx status and the text
+(any other class reaches the operator as "Remote error: ..." with HTTP
+500); anything else raises `BridgeError`.
 """
 
 import os
@@ -134,7 +139,48 @@ def call(opts, verb, request, timeout, request_id=None):
                      "") from None
 
 
+# The calls that change nothing, whatever their answer.
+_READS = frozenset(("GetClusterStatus", "WatchClusterStatus", "RenderValues",
+                    "DiffCluster"))
+
+# A refusal: Magnum's exception class (HTTP 400 / 409) and what the code
+# means, in words without a full stop: magnum-api gives the operator's
+# CLI the text up to its first full stop only (the `title` of its error
+# reply), so that part must stand on its own; the bridge's message (its
+# versions, file names and sentences have full stops) follows it.
+_REFUSALS = {
+    grpc.StatusCode.INVALID_ARGUMENT: (
+        "InvalidParameterValue", "the cluster's spec is invalid"),
+    grpc.StatusCode.FAILED_PRECONDITION: (
+        "Conflict", "not possible in the cluster's present state"),
+    grpc.StatusCode.ABORTED: (
+        "Conflict", "another operation on the cluster is running, "
+        "retry later"),
+}
+
+
+def _refusal(verb, code, details):
+    """The exception a refused call raises: Magnum's own class where this
+    Magnum has it (told by its shape), else BridgeError."""
+    class_name, meaning = _REFUSALS[code]
+    if verb not in _READS:
+        meaning += "; nothing was applied"
+    reason = "capi-bridge refused %s (%s: %s). %s" % (
+        verb, code.name, meaning, details)
+    magnum_class = getattr(exception, class_name, None)
+    if not (isinstance(magnum_class, type) and
+            issubclass(magnum_class, exception.MagnumException)):
+        return BridgeError(reason, code=code)
+    # Magnum formats `message` with the exception's kwargs: a '%' of the
+    # bridge's message must stay itself.
+    error = magnum_class(message=reason.replace("%", "%%"))
+    error.grpc_code = code
+    return error
+
+
 def _error(opts, verb, timeout, code, details):
+    if code in _REFUSALS:
+        return _refusal(verb, code, details)
     if code == grpc.StatusCode.DEADLINE_EXCEEDED:
         reason = ("capi-bridge %s: no answer from %s within %d s" % (
             verb, opts.endpoint, timeout))

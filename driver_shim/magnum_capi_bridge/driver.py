@@ -3,10 +3,10 @@ one call to the capi-bridge service.
 
 Each verb resolves the facts only Magnum can reach (OpenStack lookups,
 Keystone application credentials, Magnum's cluster CAs), sends one request
-and maps the reply back onto Magnum's objects. A bridge error becomes a
-`BridgeError` carrying the bridge's message, which Magnum shows as the
-status reason. `__init__` and `provides` do nothing remote: Magnum builds a
-driver object for every call, in magnum-api too.
+and maps the reply back onto Magnum's objects. A bridge error becomes an
+exception carrying the bridge's message (see `client`), which Magnum
+shows as the status reason. `__init__` and `provides` do nothing remote:
+Magnum builds a driver object for every call, in magnum-api too.
 
 Magnum loads every `magnum.drivers` entry point whenever it looks any
 driver up, so this module imports only what every supported Magnum has

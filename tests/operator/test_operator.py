@@ -41,30 +41,6 @@ KUBE_V135_IMAGE = "7a0b5b9e-1f57-4c2e-9a41-d5c1f4f0a003"
 SETTLE = 300
 
 
-def _refusals_cross_rpc():
-    """Whether the driver's error for a refused verb can travel from
-    magnum-conductor back to magnum-api: oslo.messaging sends an
-    exception's `kwargs` as JSON, and Magnum's exceptions keep their
-    `code` there."""
-    import grpc
-    from magnum_capi_bridge import client
-    from oslo_messaging._drivers import common
-    error = client.BridgeError("refused",
-                               code=grpc.StatusCode.FAILED_PRECONDITION)
-    try:
-        common.serialize_remote_exception((type(error), error, None))
-        return True
-    except (TypeError, ValueError):
-        return False
-
-
-_REFUSALS_LOST = (
-    "magnum_capi_bridge.client.BridgeError keeps the gRPC status in "
-    "`code`, which Magnum's exceptions put in `kwargs` (as their HTTP "
-    "status) and oslo.messaging cannot serialize: magnum-api gets no reply "
-    "for a refused upgrade and times out instead of showing the reason")
-
-
 class OperatorPathTest(unittest.TestCase):
 
     failed = False
@@ -470,7 +446,6 @@ class OperatorPathTest(unittest.TestCase):
         self.assertFalse(self.keystone_accepts(auth))
         self.assertEqual({}, self.cloud.server_groups)
 
-    @unittest.skipUnless(_refusals_cross_rpc(), _REFUSALS_LOST)
     def test_refused_upgrade_tells_the_operator_why(self):
         v133 = self.template("edge-v1.33", fake_cloud.IMAGE_ID, "v1.33.4")
         self.template("edge-v1.35", KUBE_V135_IMAGE, "v1.35.1")
@@ -483,17 +458,22 @@ class OperatorPathTest(unittest.TestCase):
         release = self.release_of("edge")
         revision = self.env.helm_revision(release, self.namespace)
 
-        # A skip of a minor version: the CLI names the refusal (Magnum's
-        # API gives it the error's text up to its first full stop, here
-        # within the version number); Magnum's conductor marks the cluster
-        # UPDATE_FAILED (it does on any driver error but NotSupported) with
-        # the whole reason; nothing is applied.
+        # A skip of a minor version: the CLI says the bridge refused it and
+        # applied nothing, as a conflict (409), not a server error (Magnum's
+        # API gives the CLI the error's text up to its first full stop);
+        # Magnum's conductor marks the cluster UPDATE_FAILED (it does on any
+        # driver error but NotSupported) with the whole reason; nothing is
+        # applied.
         said = self.refused("coe", "cluster", "upgrade", "edge",
                             "edge-v1.35")
-        self.assertIn("capi-bridge UpgradeCluster failed "
-                      "(FAILED_PRECONDITION): upgrade from Kubernetes", said)
+        self.assertIn("capi-bridge refused UpgradeCluster "
+                      "(FAILED_PRECONDITION: not possible in the cluster's "
+                      "present state; nothing was applied) (HTTP 409)", said)
+        self.assertNotIn("Remote error", said)
         shown = self.show("edge")
         self.assertEqual("UPDATE_FAILED", shown["status"])
+        self.assertIn("capi-bridge refused UpgradeCluster",
+                      shown["status_reason"])
         self.assertIn("skips a minor version", shown["status_reason"])
         self.assertEqual("v1.33.4", shown["coe_version"])
         self.assertEqual(v133["uuid"], shown["cluster_template_id"])

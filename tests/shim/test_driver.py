@@ -317,7 +317,8 @@ class ErrorTest(ShimTestCase):
         cluster = self.magnum.create_cluster(self.template)
         self.assertEqual("CREATE_FAILED", cluster.status)
         self.assertEqual(
-            "capi-bridge CreateCluster failed (INVALID_ARGUMENT): label "
+            "capi-bridge refused CreateCluster (INVALID_ARGUMENT: the "
+            "cluster's spec is invalid; nothing was applied). label "
             "kube_tag: 'v1.33' is not a version; accepted: vX.Y.Z",
             cluster.status_reason)
         # The release name was kept, so a delete cleans up what exists.

@@ -170,7 +170,7 @@ class EndToEndTest(EndToEndCase):
                                 "boot_volume_size": "lots"})
         cluster = m.create_cluster(template, name="bad")
         self.assertEqual("CREATE_FAILED", cluster.status)
-        self.assertIn("capi-bridge CreateCluster failed (INVALID_ARGUMENT)",
+        self.assertIn("capi-bridge refused CreateCluster (INVALID_ARGUMENT",
                       cluster.status_reason)
         self.assertIn("boot_volume_size", cluster.status_reason)
         self.assertIn("lots", cluster.status_reason)

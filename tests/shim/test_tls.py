@@ -15,7 +15,6 @@ from tests.python import test_tls as certs
 
 from magnum import objects
 
-from magnum_capi_bridge import client
 from magnum_capi_bridge import driver as shim_driver
 
 
@@ -60,7 +59,9 @@ class ShimTlsTest(unittest.TestCase):
                    "status_timeout": 5}
         options.update(tls)
         magnum_env.configure_bridge(endpoint or self.address, **options)
-        with self.assertRaises(client.BridgeError) as caught:
+        # A refusal is Magnum's own exception, any other failure a
+        # BridgeError.
+        with self.assertRaises(Exception) as caught:
             shim_driver.Driver().update_cluster_status(self.context,
                                                        self.cluster)
         return str(caught.exception)
@@ -70,13 +71,13 @@ class ShimTlsTest(unittest.TestCase):
 
     def test_client_certificate_from_the_bridge_ca_gets_answers(self):
         error = self.status_error()
-        self.assertIn("GetClusterStatus failed (FAILED_PRECONDITION)", error)
+        self.assertIn("refused GetClusterStatus (FAILED_PRECONDITION", error)
 
     def test_server_name_override(self):
         port = self.address.rsplit(":", 1)[1]
         error = self.status_error(endpoint="localhost:" + port,
                                   tls_server_name="bridge.internal")
-        self.assertIn("(FAILED_PRECONDITION)", error)
+        self.assertIn("(FAILED_PRECONDITION", error)
 
     def test_no_client_certificate_is_refused(self):
         error = self.status_error(tls_cert_file=self.path("absent.crt"))
