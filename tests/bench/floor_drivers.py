@@ -64,9 +64,10 @@ def register():
 
 
 class DriverMaps:
-    """Magnum's own driver map (`Driver.definitions`) for each of `names`,
-    each built by Magnum with every other one disabled; `use(name)` makes
-    Magnum's lookup find that driver for this cluster type."""
+    """Magnum's own driver map (`Driver.definitions`) for each of `names`
+    (of ENTRY_POINTS), each built by Magnum with every other driver of
+    ENTRY_POINTS disabled; `use(name)` makes Magnum's lookup find that
+    driver for this cluster type."""
 
     def __init__(self, names):
         import magnum.conf
@@ -75,7 +76,7 @@ class DriverMaps:
         conf = magnum.conf.CONF
         self._maps = {}
         for name in names:
-            others = [ENTRY_POINTS[n] for n in names if n != name]
+            others = [e for n, e in ENTRY_POINTS.items() if n != name]
             conf.set_override("disabled_drivers", others, group="drivers")
             self._base.definitions = None
             try:
