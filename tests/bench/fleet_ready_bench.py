@@ -796,6 +796,19 @@ def load():
         return " ".join(f.read().split()[:3])
 
 
+def announce():
+    """Prints the machine, the time and the bridge measured; False (saying
+    why) when the real API server's tools are missing."""
+    missing = kube_real.tools_missing("v1beta1")
+    if missing:
+        print("skipped: " + missing)
+        return False
+    print("machine: %d CPUs, %s; %s" % (
+        os.cpu_count(), time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        SERVER), flush=True)
+    return True
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clusters", default="1000,10000",
@@ -808,13 +821,8 @@ def main():
                         help="which floors to measure, comma-separated, of "
                         + ", ".join(FLOORS))
     args = parser.parse_args()
-    missing = kube_real.tools_missing("v1beta1")
-    if missing:
-        print("skipped: " + missing)
+    if not announce():
         return 0
-    print("machine: %d CPUs, %s; %s" % (
-        os.cpu_count(), time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        SERVER), flush=True)
     for count in [int(c) for c in args.clusters.split(",")]:
         one_size(count, args.runs, args.page_size,
                  [f for f in args.floors.split(",") if f])

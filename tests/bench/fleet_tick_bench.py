@@ -218,13 +218,8 @@ def main():
     parser.add_argument("--json", default="",
                         help="also write the child's result here")
     args = parser.parse_args()
-    missing = kube_real.tools_missing("v1beta1")
-    if missing:
-        print("skipped: " + missing)
+    if not fleet_ready_bench.announce():
         return 0
-    print("machine: %d CPUs, %s; %s" % (
-        os.cpu_count(), time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        fleet_ready_bench.SERVER), flush=True)
     with kube_real.RealApiServer("v1beta1") as api, \
             tempfile.TemporaryDirectory(prefix="fleet-tick-") as work:
         started = time.monotonic()
