@@ -60,6 +60,7 @@ if CHILD:
     from tests.shim import conductor_probe
 
 import argparse  # noqa: E402
+import concurrent.futures  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import statistics  # noqa: E402
@@ -212,6 +213,29 @@ def table(result):
     return "\n".join(lines)
 
 
+def write_again(api, count):
+    """An annotation on every object of the first `count` clusters,
+    through the API: each its own revision, so each reaches the bridge's
+    watches. The seeding writes 128 objects a revision (one etcd
+    transaction); a watch that resumes from such a revision, as watches
+    do after a timeout, is sent only what comes after it, so a few
+    objects can be missing from the bridge's cache (about 1,800 of the
+    230,000 at 10,000 clusters, mostly HelmReleases, the first time this
+    ran; the first sync waited for ever for some of the clusters in
+    progress). The tick needs only the clusters in progress whole."""
+    paths = []
+    for i in range(count):
+        namespace = "magnum-proj%02d" % (i % fleet_ready_bench.NAMESPACES)
+        for group, version, plural, _, meta, *_ in \
+                fleet_ready_bench.template_objects("bench-%05d" % i):
+            paths.append(fleet_ready_bench.path_of(
+                group, version, plural, namespace, meta["name"]))
+    patch = {"metadata": {"annotations": {"bench.capi-bridge/seen": "1"}}}
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda path: api.store.raw(
+            "PATCH", path, patch, "application/merge-patch+json"), paths))
+
+
 def cached(bridge, count, bound=900):
     """Until the bridge is ready with `count` clusters in its cache."""
     deadline = time.monotonic() + bound
@@ -250,6 +274,7 @@ def main():
               flush=True)
         if not cached(bridge, args.clusters):
             sys.exit("the bridge did not cache every cluster; see its log")
+        write_again(api, args.in_progress)
         print("every cluster in the bridge's cache %.1f s after the "
               "seeding began  [load %s]" % (time.monotonic() - started,
                                             load()), flush=True)
