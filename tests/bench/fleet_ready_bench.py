@@ -28,7 +28,7 @@ manager, finalizers and owner references by the controllers' field
 manager, then the status subresource), so they carry the server's own
 managedFields and defaults. Their stored bytes are read back from etcd
 and copied for the other N-1 clusters (names, namespace and uid changed)
-straight into etcd, 128 keys a transaction, several transactions at once:
+straight into etcd, 115 keys (five clusters) a transaction, several at once:
 the API server's watch cache takes them from etcd's watch as it takes
 any write. Seeding 230,000 objects through the API would take longer
 than the measurement. Nothing is kept between runs: every run has its own

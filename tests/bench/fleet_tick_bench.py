@@ -233,13 +233,14 @@ def table(result):
 def write_again(api, count):
     """An annotation on every object of the first `count` clusters,
     through the API: each its own revision, so each reaches the bridge's
-    watches. The seeding writes 128 objects a revision (one etcd
-    transaction); a watch that resumes from such a revision, as watches
-    do after a timeout, is sent only what comes after it, so a few
-    objects can be missing from the bridge's cache (about 1,800 of the
-    230,000 at 10,000 clusters, mostly HelmReleases, the first time this
-    ran; the first sync waited for ever for some of the clusters in
-    progress). The tick needs only the clusters in progress whole."""
+    watches. Objects can be missing from the bridge's cache after the
+    seeding (about 1,800 of the 230,000 at 10,000 clusters, mostly
+    HelmReleases, the first time this ran; the first sync waited for
+    ever for some of the clusters in progress), most likely because it
+    writes 115 objects a revision (one etcd transaction) and a watch that
+    resumes from such a revision, as watches do after a timeout, is sent
+    only what comes after it. The tick needs only the clusters in
+    progress whole."""
     paths = []
     for i in range(count):
         namespace = "magnum-proj%02d" % (i % fleet_ready_bench.NAMESPACES)
