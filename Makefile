@@ -37,7 +37,7 @@ CMAKE_EXTRA_ARGS :=
 -include tests/bench/reference_drivers.mk
 -include tests/support/autoscaler/autoscaler.mk
 
-.PHONY: all deps helm build test demo bench bench-create bench-status bench-fleet-ready bench-conductor bench-shim-cost bench-eventlet \
+.PHONY: all deps helm build test demo bench bench-create bench-status bench-fleet-ready bench-fleet-tick bench-conductor bench-shim-cost bench-eventlet \
   stubs docs shim-wheel fuzz format clean
 
 all: build
@@ -85,6 +85,7 @@ bench: build
 	$(MAKE) bench-shim-cost
 	$(MAKE) bench-eventlet
 	$(MAKE) bench-fleet-ready
+	$(MAKE) bench-fleet-tick
 	$(if $(BENCH_EXTRA),$(MAKE) $(BENCH_EXTRA))
 
 bench-create: build
@@ -109,6 +110,14 @@ bench-fleet-ready: build kube-tools
 	CAPI_BRIDGE_BUILD_DIR=$(abspath $(BUILD_DIR)) CAPI_BRIDGE_KUBE_APISERVER=$(KUBE_APISERVER) \
 	  CAPI_BRIDGE_ETCD=$(ETCD_BINARY) CAPI_BRIDGE_KUBE_CRDS_V1BETA1=$(KUBE_CRDS_V1BETA1) \
 	  /usr/bin/python3 tests/bench/fleet_ready_bench.py --clusters 1000,10000 --floors concurrent,cached
+
+# One conductor status tick over 10,000 clusters of which 100 are in
+# progress, through ours and Magnum's floor drivers, on the real
+# kube-apiserver (docs/magnum-driver.md).
+bench-fleet-tick: build kube-tools
+	CAPI_BRIDGE_BUILD_DIR=$(abspath $(BUILD_DIR)) CAPI_BRIDGE_KUBE_APISERVER=$(KUBE_APISERVER) \
+	  CAPI_BRIDGE_ETCD=$(ETCD_BINARY) CAPI_BRIDGE_KUBE_CRDS_V1BETA1=$(KUBE_CRDS_V1BETA1) \
+	  /usr/bin/python3 tests/bench/fleet_tick_bench.py --clusters 10000 --in-progress 100 --rounds 3
 
 bench-status: build
 	CAPI_BRIDGE_BUILD_DIR=$(abspath $(BUILD_DIR)) /usr/bin/python3 tests/bench/status_bench.py --clusters 1000 --memory-clusters 10000

@@ -28,7 +28,7 @@ manager, finalizers and owner references by the controllers' field
 manager, then the status subresource), so they carry the server's own
 managedFields and defaults. Their stored bytes are read back from etcd
 and copied for the other N-1 clusters (names, namespace and uid changed)
-straight into etcd, 128 keys a transaction, several transactions at once:
+straight into etcd, 115 keys (five clusters) a transaction, several at once:
 the API server's watch cache takes them from etcd's watch as it takes
 any write. Seeding 230,000 objects through the API would take longer
 than the measurement. Nothing is kept between runs: every run has its own
@@ -571,6 +571,18 @@ def wait_listed(api, count, expected_per_kind):
                 time.sleep(0.5)
 
 
+def seed_listed(api, count):
+    """seed() and wait_listed(): count clusters, every object in etcd and
+    in the API server's watch cache; returns (objects, stored bytes a
+    cluster)."""
+    per_cluster = seed(api, count)
+    kinds = {}
+    for group, version, plural, *_ in template_objects(TEMPLATE):
+        kinds[plural] = kinds.get(plural, 0) + 1
+    wait_listed(api, count, kinds)
+    return count * sum(kinds.values()), per_cluster
+
+
 def cpu_seconds(pid):
     """utime + stime of a process, in seconds."""
     with open("/proc/%d/stat" % pid) as f:
@@ -655,56 +667,75 @@ def cached_clusters(ops):
     return int(float(found.group(1))) if found else -1
 
 
-def run_bridge(api, work, steady_seconds=5):
-    """The bridge from start to /readyz 200; its figures."""
-    ops = free_port()
-    config = os.path.join(work, "bridge.yaml")
-    with open(config, "w") as f:
-        f.write("listen: 127.0.0.1:0\ninsecure: true\n"
-                "ops_listen: 127.0.0.1:%d\n"
-                "management:\n  kubeconfig: %s\n"
-                "helm:\n  binary: /bin/false\n  cache_dir: %s\n" % (
-                    ops, api.kubeconfig, os.path.join(work, "helm-cache")))
-    log = open(os.path.join(work, "bridge.log"), "w")
-    others = {"apiserver": api.processes[1].pid,
-              "etcd": api.processes[0].pid}
-    cpu_before = {k: cpu_seconds(p) for k, p in others.items()}
-    started = time.monotonic()
-    bridge = subprocess.Popen([SERVER, "--config", config],
-                              stdout=subprocess.DEVNULL, stderr=log)
-    url = "http://127.0.0.1:%d/readyz" % ops
-    ready = None
-    try:
-        while time.monotonic() - started < 900:
-            if bridge.poll() is not None:
+class Bridge:
+    """capi-bridge-server started on `api` (its gRPC `address` and ops
+    endpoint on free ports, helm never run), its log in `work`; stopped on
+    leaving the `with`."""
+
+    def __init__(self, api, work):
+        self.ops = free_port()
+        self.address = "127.0.0.1:%d" % free_port()
+        config = os.path.join(work, "bridge.yaml")
+        with open(config, "w") as f:
+            f.write("listen: %s\ninsecure: true\n"
+                    "ops_listen: 127.0.0.1:%d\n"
+                    "management:\n  kubeconfig: %s\n"
+                    "helm:\n  binary: /bin/false\n  cache_dir: %s\n" % (
+                        self.address, self.ops, api.kubeconfig,
+                        os.path.join(work, "helm-cache")))
+        self.log = open(os.path.join(work, "bridge.log"), "w")
+        self.started = time.monotonic()
+        self.process = subprocess.Popen([SERVER, "--config", config],
+                                        stdout=subprocess.DEVNULL,
+                                        stderr=self.log)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *_):
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+
+    def wait_ready(self, bound=900):
+        """Seconds from its start until /readyz answered 200 (every
+        watched kind listed into its cache), or None past `bound`."""
+        url = "http://127.0.0.1:%d/readyz" % self.ops
+        while time.monotonic() - self.started < bound:
+            if self.process.poll() is not None:
                 raise RuntimeError("bridge exited %s; see %s" % (
-                    bridge.returncode, log.name))
+                    self.process.returncode, self.log.name))
             try:
                 with urllib.request.urlopen(url, timeout=2) as reply:
                     if reply.status == 200:
-                        ready = time.monotonic() - started
-                        break
+                        return time.monotonic() - self.started
             except OSError:
                 pass
             time.sleep(0.05)
-        figures = {"ready_s": ready,
-                   "bridge_cpu_s": cpu_seconds(bridge.pid),
-                   "rss_peak_mib": status_kib(bridge.pid, "VmHWM") / 1024,
-                   "cached_at_ready": cached_clusters(ops)}
+        return None
+
+
+def run_bridge(api, work, steady_seconds=5):
+    """The bridge from start to /readyz 200; its figures."""
+    others = {"apiserver": api.processes[1].pid,
+              "etcd": api.processes[0].pid}
+    cpu_before = {k: cpu_seconds(p) for k, p in others.items()}
+    with Bridge(api, work) as bridge:
+        pid = bridge.process.pid
+        figures = {"ready_s": bridge.wait_ready(),
+                   "bridge_cpu_s": cpu_seconds(pid),
+                   "rss_peak_mib": status_kib(pid, "VmHWM") / 1024,
+                   "cached_at_ready": cached_clusters(bridge.ops)}
         for k, p in others.items():
             figures[k + "_cpu_s"] = cpu_seconds(p) - cpu_before[k]
         time.sleep(steady_seconds)
-        figures["rss_steady_mib"] = status_kib(bridge.pid, "VmRSS") / 1024
-        figures["cached_steady"] = cached_clusters(ops)
+        figures["rss_steady_mib"] = status_kib(pid, "VmRSS") / 1024
+        figures["cached_steady"] = cached_clusters(bridge.ops)
         return figures
-    finally:
-        bridge.terminate()
-        try:
-            bridge.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            bridge.kill()
-            bridge.wait()
-        log.close()
 
 
 FLOORS = {
@@ -737,12 +768,7 @@ def print_floor(api, name, page_size):
 def one_size(count, runs, page_size, floors):
     with kube_real.RealApiServer("v1beta1") as api:
         started = time.monotonic()
-        per_cluster = seed(api, count)
-        kinds = {}
-        for group, version, plural, *_ in template_objects(TEMPLATE):
-            kinds[plural] = kinds.get(plural, 0) + 1
-        wait_listed(api, count, kinds)
-        objects = count * sum(kinds.values())
+        objects, per_cluster = seed_listed(api, count)
         print("N=%d: %d objects (%d stored bytes a cluster) seeded in %.1f s"
               % (count, objects, per_cluster, time.monotonic() - started),
               flush=True)
@@ -770,6 +796,19 @@ def load():
         return " ".join(f.read().split()[:3])
 
 
+def announce():
+    """Prints the machine, the time and the bridge measured; False (saying
+    why) when the real API server's tools are missing."""
+    missing = kube_real.tools_missing("v1beta1")
+    if missing:
+        print("skipped: " + missing)
+        return False
+    print("machine: %d CPUs, %s; %s" % (
+        os.cpu_count(), time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        SERVER), flush=True)
+    return True
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clusters", default="1000,10000",
@@ -782,13 +821,8 @@ def main():
                         help="which floors to measure, comma-separated, of "
                         + ", ".join(FLOORS))
     args = parser.parse_args()
-    missing = kube_real.tools_missing("v1beta1")
-    if missing:
-        print("skipped: " + missing)
+    if not announce():
         return 0
-    print("machine: %d CPUs, %s; %s" % (
-        os.cpu_count(), time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        SERVER), flush=True)
     for count in [int(c) for c in args.clusters.split(",")]:
         one_size(count, args.runs, args.page_size,
                  [f for f in args.floors.split(",") if f])

@@ -48,58 +48,11 @@ import json  # noqa: E402
 import os  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
-import tempfile  # noqa: E402
 import time  # noqa: E402
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 
 DRIVERS = ("noop", "minimal", "ours")
-ENTRY_POINTS = {"noop": "capi_bench_floor_noop",
-                "minimal": "capi_bench_floor_minimal",
-                "ours": "k8s_capi_bridge_v1"}
-
-
-# ---- the two floor drivers (Magnum calls only these two members here) ----
-
-class NoopDriver:
-    """Magnum's floor: a driver whose status sync does nothing."""
-
-    provides = [{"server_type": "vm", "os": "ubuntu", "coe": "kubernetes"}]
-
-    def update_cluster_status(self, context, cluster, use_admin_ctx=False):
-        return
-
-
-class MinimalDriver(NoopDriver):
-    """The least any driver must do: the status Magnum should end at, saved."""
-
-    END_STATUS = "CREATE_COMPLETE"
-
-    def update_cluster_status(self, context, cluster, use_admin_ctx=False):
-        cluster.status = self.END_STATUS
-        cluster.save()
-
-
-def register_floor_drivers():
-    """A dist-info on sys.path whose `magnum.drivers` entry points are the
-    two floor drivers of this (__main__) module, so that Magnum's own
-    lookup finds them as it finds ours. Returns the directory to keep."""
-    directory = tempfile.TemporaryDirectory(prefix="shim-cost-drivers-")
-    info = os.path.join(directory.name, "capi_bench_floor-0.dist-info")
-    os.makedirs(info)
-    with open(os.path.join(info, "METADATA"), "w") as f:
-        f.write("Metadata-Version: 2.1\nName: capi-bench-floor\n"
-                "Version: 0\n")
-    with open(os.path.join(info, "entry_points.txt"), "w") as f:
-        f.write("[magnum.drivers]\n%s = __main__:NoopDriver\n"
-                "%s = __main__:MinimalDriver\n" % (
-                    ENTRY_POINTS["noop"], ENTRY_POINTS["minimal"]))
-    sys.path.insert(0, directory.name)
-    # eventlet imports pkg_resources, whose entry points Magnum reads: its
-    # view of sys.path was taken then.
-    import pkg_resources
-    pkg_resources.working_set.add_entry(directory.name)
-    return directory
 
 
 # ---- the child: Magnum in one process -------------------------------------
@@ -112,11 +65,11 @@ def percentile(values, fraction):
 class Child:
 
     def __init__(self, address, clusters):
-        self._drivers_dir = register_floor_drivers()
         sys.path.insert(0, ROOT)
+        from tests.bench import floor_drivers
+        self._drivers_dir = floor_drivers.register()
         from tests.shim import magnum_env
         from tests.shim import conductor_probe
-        from magnum.drivers.common import driver as magnum_driver
         from magnum import objects
         from magnum.service import periodic
         from oslo_service import loopingcall
@@ -124,7 +77,6 @@ class Child:
         self.objects = objects
         self.periodic = periodic
         self.done = loopingcall.LoopingCallDone
-        self.base = magnum_driver.Driver
         magnum_env.configure_bridge(address)
         magnum_env.patch_openstack()
         self.m = magnum_env.Magnum()
@@ -132,9 +84,7 @@ class Child:
         # The rows of the clusters the simulator holds (as the conductor
         # benchmark writes them), synced once through the shim.
         self.clusters = conductor_probe.seed(self.m, template, clusters)
-        self.definitions = {}
-        for name in DRIVERS:
-            self.definitions[name] = self._definitions_of(name)
+        self.drivers = floor_drivers.DriverMaps(DRIVERS)
         self.use("ours")
         for _ in range(20):
             left = [c for c in self.clusters if self._reload(c).status !=
@@ -148,24 +98,8 @@ class Child:
             raise SystemExit("%d clusters did not complete, e.g. %s" % (
                 len(left), self._reload(left[0]).status_reason))
 
-    def _definitions_of(self, name):
-        """Magnum's own driver map, built by Magnum with every other
-        driver of this cluster type disabled."""
-        conf = self.env.CONF
-        others = [ENTRY_POINTS[n] for n in DRIVERS if n != name]
-        conf.set_override("disabled_drivers", others, group="drivers")
-        self.base.definitions = None
-        try:
-            found = self.base.get_drivers()[("vm", "ubuntu", "kubernetes")]
-        finally:
-            conf.clear_override("disabled_drivers", group="drivers")
-        if found["entry_point_name"] != ENTRY_POINTS[name]:
-            raise SystemExit("Magnum chose %s for %s" % (
-                found["entry_point_name"], name))
-        return self.base.definitions
-
     def use(self, name):
-        self.base.definitions = self.definitions[name]
+        self.drivers.use(name)
 
     def _reload(self, cluster):
         return self.objects.Cluster.get_by_uuid(self.m.context, cluster.uuid)
@@ -223,6 +157,7 @@ class Stages:
 
     def __init__(self, child):
         from magnum.conductor import utils as conductor_utils
+        from magnum.drivers.common import driver as magnum_driver
         from magnum_capi_bridge import client
         from magnum_capi_bridge import driver as ours
         from magnum_capi_bridge import green
@@ -233,8 +168,8 @@ class Stages:
         self.totals = {}
         self.per_call = {}
         wrap = self._wrap
-        wrap("Magnum: driver lookup", child.base, "get_driver_for_cluster",
-             classmethod)
+        wrap("Magnum: driver lookup", magnum_driver.Driver,
+             "get_driver_for_cluster", classmethod)
         wrap("Magnum: template read", objects.ClusterTemplate,
              "get_by_uuid", classmethod)
         wrap("Magnum: node-group list", objects.NodeGroup, "list",

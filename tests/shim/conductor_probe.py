@@ -112,6 +112,7 @@ class Jobs:
     conductor, where the next tick comes only 10 s later."""
 
     running = 0
+    started = 0
 
     @classmethod
     def install(cls):
@@ -119,6 +120,7 @@ class Jobs:
 
         def counted(job):
             cls.running += 1
+            cls.started += 1
             try:
                 return original(job)
             finally:
@@ -155,13 +157,17 @@ def wait_all(m, clusters, wanted, bound, serial, started):
         pause(0.2)
 
 
-def one_tick(m, clusters, serial):
-    """Seconds from the start of one tick until its last job is done;
-    every cluster must then be complete."""
+def back_in_progress(m, clusters):
     for c in clusters:
         row = m.reload(c)
         row.status = "CREATE_IN_PROGRESS"
         row.save()
+
+
+def one_tick(m, clusters, serial):
+    """Seconds from the start of one tick until its last job is done;
+    every cluster must then be complete."""
+    back_in_progress(m, clusters)
     started = time.monotonic()
     tick(m, clusters, serial)
     seconds = time.monotonic() - started
@@ -182,21 +188,27 @@ def measure_ticks(m, clusters, rounds, ticker):
     return out
 
 
-def seed(m, template, number):
+def seed(m, template, number, in_progress=None):
     """Magnum's rows of clusters the management cluster already holds, as
-    tests/bench/status_bench.populate writes them: bench-NNNNN in ten
-    projects, one control-plane machine and two workers each. Magnum's
-    context becomes the admin's (the clusters span projects)."""
+    tests/bench/status_bench.populate and fleet_ready_bench.seed write
+    them: bench-NNNNN in ten projects, one control-plane machine and two
+    workers each; CREATE_IN_PROGRESS, or only the first `in_progress` of
+    them and the others CREATE_COMPLETE. Magnum's context becomes the
+    admin's (the clusters span projects)."""
     from magnum.common import context as magnum_context
     from magnum import objects
     m.context = magnum_context.make_admin_context(all_tenants=True)
+    if in_progress is None:
+        in_progress = number
     clusters = []
     for i in range(number):
         project = "proj%02d" % (i % 10)
+        status = ("CREATE_IN_PROGRESS" if i < in_progress else
+                  "CREATE_COMPLETE")
         cluster = objects.Cluster(
             m.context, name="b%05d" % i, cluster_template_id=template.uuid,
             project_id=project, user_id=magnum_env.USER, keypair="ops-key",
-            stack_id="bench-%05d" % i, status="CREATE_IN_PROGRESS",
+            stack_id="bench-%05d" % i, status=status,
             labels=dict(template.labels), master_flavor_id="f-medium",
             flavor_id="f-medium", create_timeout=60,
             master_lb_enabled=True, floating_ip_enabled=True)
@@ -208,7 +220,7 @@ def seed(m, template, number):
                 project_id=project, role=role, node_count=count,
                 min_node_count=1, flavor_id="f-medium",
                 image_id=template.image_id, labels=dict(template.labels),
-                is_default=True, status="CREATE_IN_PROGRESS").create()
+                is_default=True, status=status).create()
         clusters.append(cluster)
     return clusters
 
@@ -218,6 +230,17 @@ def count(values):
     for v in values:
         out[v] = out.get(v, 0) + 1
     return out
+
+
+def setup(address):
+    """The shim pointed at the bridge at `address` with generous
+    deadlines, OpenStack faked, Magnum's status jobs counted."""
+    magnum_env.configure_bridge(address)
+    for name, value in (("call_timeout", 600), ("status_timeout", 20)):
+        magnum_env.CONF.set_override(name, value, group="capi_bridge")
+    magnum_env.CONF.set_override("rsa_key_size", 1024, group="x509")
+    magnum_env.patch_openstack()
+    Jobs.install()
 
 
 def main():
@@ -238,12 +261,7 @@ def main():
                         "Magnum's rows only")
     args = parser.parse_args()
 
-    magnum_env.configure_bridge(args.address)
-    for name, value in (("call_timeout", 600), ("status_timeout", 20)):
-        magnum_env.CONF.set_override(name, value, group="capi_bridge")
-    magnum_env.CONF.set_override("rsa_key_size", 1024, group="x509")
-    magnum_env.patch_openstack()
-    Jobs.install()
+    setup(args.address)
     from magnum_capi_bridge import green
 
     m = magnum_env.Magnum()
