@@ -91,7 +91,10 @@ class OperatorPathTest(unittest.TestCase):
         os.makedirs(home)
         base = {k: v for k, v in os.environ.items()
                 if not k.startswith("OS_")}
-        base.update(HOME=home, XDG_CONFIG_HOME=home,
+        # SHELL as an operator's terminal has it: `cluster config`
+        # chooses its export syntax from it and fails without it (CI
+        # runs with no SHELL in the environment).
+        base.update(HOME=home, XDG_CONFIG_HOME=home, SHELL="/bin/bash",
                     OS_AUTH_URL=cls.keystone.auth_url,
                     OS_IDENTITY_API_VERSION="3", OS_INTERFACE="public",
                     OS_REGION_NAME=services.REGION,
@@ -426,7 +429,7 @@ class OperatorPathTest(unittest.TestCase):
         os.makedirs(config_dir)
         said = self.openstack("coe", "cluster", "config", "shop",
                               "--dir", config_dir)
-        self.assertIn("KUBECONFIG", said)
+        self.assertIn("export KUBECONFIG=", said)
         with open(os.path.join(config_dir, "config")) as f:
             kubeconfig = yaml.safe_load(f)
         cluster = kubeconfig["clusters"][0]["cluster"]
