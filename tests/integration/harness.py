@@ -287,7 +287,9 @@ class Environment:
         return max([int(s["metadata"]["labels"]["version"])
                     for s in secrets] or [0])
 
-    def wait_for(self, predicate, timeout=20, what="condition"):
+    def wait_for(self, predicate, timeout=120, what="condition"):
+        """Waits until `predicate()` holds; `timeout` only stops a hang
+        (a loaded 2-core CI machine may take far longer than here)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if predicate():

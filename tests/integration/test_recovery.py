@@ -244,9 +244,9 @@ class RecoveryTest(unittest.TestCase):
         env.kill_server()
         self.assertTrue(env.names("Secret", ns, mine))
         env.start_server()
-        env.wait_for(lambda: not env.names("Cluster", ns), timeout=30,
+        env.wait_for(lambda: not env.names("Cluster", ns),
                      what="CAPI to remove the Cluster")
-        env.wait_for(lambda: not env.names("Secret", ns, mine), timeout=10,
+        env.wait_for(lambda: not env.names("Secret", ns, mine),
                      what="the cluster's Secrets to be removed")
         # The reaper logs once the deletion has returned: the line may
         # follow the Secrets' disappearance by a moment.

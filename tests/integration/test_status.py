@@ -453,7 +453,7 @@ class StalenessTest(StatusCalls, unittest.TestCase):
         finally:
             env.fault(clear=True)
             env.sim.controllers.configure({"step_seconds": 0.2})
-        env.wait_for(lambda: self.fetch("/readyz")[0] == 200, timeout=30,
+        env.wait_for(lambda: self.fetch("/readyz")[0] == 200,
                      what="/readyz 200 after the outage")
         self.assertEqual(status_name(self.get(spec, "CREATE_COMPLETE").status),
                          "CREATE_COMPLETE")
