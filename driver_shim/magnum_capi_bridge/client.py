@@ -11,10 +11,10 @@ request id. A failed
 call raises an exception whose text names the verb, the gRPC code and the
 bridge's message: Magnum copies it into status_reason. A refusal
 (INVALID_ARGUMENT, FAILED_PRECONDITION, ABORTED) is raised as an exception
-of Magnum's own module, so that magnum-api, which rebuilds only those from
-a conductor's reply, answers the operator with its 4xx status and the text
-(any other class reaches the operator as "Remote error: ..." with HTTP
-500); anything else raises `BridgeError`.
+of Magnum's own module (InvalidParameterValue, Conflict), so that
+magnum-api answers the operator with its 4xx status and the text; anything
+else raises `BridgeError`, which leaves the driver's verbs as Magnum's
+MagnumException (see errors.py).
 """
 
 import os
@@ -24,6 +24,7 @@ import grpc
 from magnum.common import exception
 from oslo_context import context as oslo_context
 
+from magnum_capi_bridge import errors
 from magnum_capi_bridge import green
 from magnum_capi_bridge.pb import driver_pb2_grpc
 
@@ -160,34 +161,29 @@ _REFUSALS = {
 
 
 def _refusal(verb, code, details):
-    """The exception a refused call raises: Magnum's own class where this
-    Magnum has it (told by its shape), else BridgeError."""
+    """The exception a refused call raises: Magnum's own class (told by its
+    shape; MagnumException where this Magnum lacks it)."""
     class_name, meaning = _REFUSALS[code]
     if verb not in _READS:
         meaning += "; nothing was applied"
-    reason = "capi-bridge refused %s (%s: %s). %s" % (
-        verb, code.name, meaning, details)
-    magnum_class = getattr(exception, class_name, None)
-    if not (isinstance(magnum_class, type) and
-            issubclass(magnum_class, exception.MagnumException)):
-        return BridgeError(reason, code=code)
-    # Magnum formats `message` with the exception's kwargs: a '%' of the
-    # bridge's message must stay itself.
-    error = magnum_class(message=reason.replace("%", "%%"))
-    error.grpc_code = code
-    return error
+    return errors.magnum_error(class_name, errors.headline(
+        "capi-bridge refused %s (%s: %s)" % (verb, code.name, meaning),
+        details), grpc_code=code)
 
 
 def _error(opts, verb, timeout, code, details):
     if code in _REFUSALS:
         return _refusal(verb, code, details)
+    # The first sentence without a full stop (an endpoint has them).
     if code == grpc.StatusCode.DEADLINE_EXCEEDED:
-        reason = ("capi-bridge %s: no answer from %s within %d s" % (
-            verb, opts.endpoint, timeout))
+        summary = "no answer within %d s" % timeout
+        details = "The bridge at %s did not answer in time" % opts.endpoint
     elif code == grpc.StatusCode.UNAVAILABLE:
-        reason = ("capi-bridge %s: bridge at %s unavailable: %s" % (
-            verb, opts.endpoint, details))
+        summary = "the bridge or its management cluster is unavailable"
+        details = "Bridge at %s: %s" % (opts.endpoint, details)
     else:
-        name = code.name if code is not None else "UNKNOWN"
-        reason = "capi-bridge %s failed (%s): %s" % (verb, name, details)
-    return BridgeError(reason, code=code)
+        summary = "the bridge's error"
+    name = code.name if code is not None else "UNKNOWN"
+    return BridgeError(errors.headline(
+        "capi-bridge %s failed (%s: %s)" % (verb, name, summary), details),
+        code=code)

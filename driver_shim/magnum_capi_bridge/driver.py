@@ -30,6 +30,7 @@ from magnum_capi_bridge import ca_rotation
 from magnum_capi_bridge import client
 from magnum_capi_bridge import conf
 from magnum_capi_bridge import credentials
+from magnum_capi_bridge import errors
 from magnum_capi_bridge import monitor
 from magnum_capi_bridge import facts as facts_resolver
 from magnum_capi_bridge import spec as spec_builder
@@ -138,6 +139,7 @@ class Driver(driver.Driver):
 
     # ---- cluster verbs ---------------------------------------------------
 
+    @errors.magnum_errors
     def create_cluster(self, context, cluster, cluster_create_timeout):
         self._ensure_release_name(cluster)
         spec = self._spec(context, cluster,
@@ -149,6 +151,7 @@ class Driver(driver.Driver):
                            self._opts.call_timeout)
         self._record_release(cluster, reply)
 
+    @errors.magnum_errors
     def update_cluster(self, context, cluster, scale_manager=None,
                        rollback=False):
         # Magnum changed the default worker's node_count; mark the group in
@@ -169,6 +172,7 @@ class Driver(driver.Driver):
             raise
         self._record_release(cluster, reply)
 
+    @errors.magnum_errors
     def resize_cluster(self, context, cluster, resize_manager, node_count,
                        nodes_to_remove, nodegroup=None):
         nodegroup = nodegroup or cluster.default_ng_worker
@@ -178,6 +182,7 @@ class Driver(driver.Driver):
         self._record_release(cluster, self._call(
             context, "ResizeCluster", request, self._opts.call_timeout))
 
+    @errors.magnum_errors
     def upgrade_cluster(self, context, cluster, cluster_template,
                         max_batch_size, nodegroup, scale_manager=None,
                         rollback=False):
@@ -226,6 +231,7 @@ class Driver(driver.Driver):
         cluster.save()
         self._record_release(cluster, reply)
 
+    @errors.magnum_errors
     def delete_cluster(self, context, cluster):
         # Every group first: a status sync may run while this call does.
         self._mark(cluster.nodegroups, Status.DELETE_IN_PROGRESS)
@@ -260,14 +266,17 @@ class Driver(driver.Driver):
         cluster.save()
         self._record_release(cluster, reply)
 
+    @errors.magnum_errors
     def create_nodegroup(self, context, cluster, nodegroup):
         self._node_group_verb("CreateNodeGroup", context, cluster, nodegroup,
                               Status.CREATE_IN_PROGRESS)
 
+    @errors.magnum_errors
     def update_nodegroup(self, context, cluster, nodegroup):
         self._node_group_verb("UpdateNodeGroup", context, cluster, nodegroup,
                               Status.UPDATE_IN_PROGRESS)
 
+    @errors.magnum_errors
     def delete_nodegroup(self, context, cluster, nodegroup):
         self._node_group_verb("DeleteNodeGroup", context, cluster, nodegroup,
                               Status.DELETE_IN_PROGRESS)
@@ -421,6 +430,7 @@ class Driver(driver.Driver):
 
     # ---- credentials -----------------------------------------------------
 
+    @errors.magnum_errors
     def rotate_credential(self, context, cluster):
         # The caller becomes the owner of the new credential; nothing of
         # the cluster changes before Keystone made it.
@@ -450,6 +460,7 @@ class Driver(driver.Driver):
         cluster.status_reason = problem or None
         cluster.save()
 
+    @errors.magnum_errors
     def rotate_ca_certificate(self, context, cluster):
         # Refused, with everything Magnum did before calling us undone.
         ca_rotation.refuse(context, cluster)

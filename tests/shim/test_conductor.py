@@ -74,8 +74,11 @@ class ConductorTest(unittest.TestCase):
         # error, none hangs; all of them waited at once, so no call held
         # the hub (or a thread) while it waited.
         self.assertEqual(
-            {"BridgeError: capi-bridge GetClusterStatus: no answer from %s"
-             % self.silent_address: CLUSTERS}, r["silent_outcomes"], r)
+            # (the probe's status_timeout is 2 s)
+            {"BridgeError: capi-bridge GetClusterStatus failed "
+             "(DEADLINE_EXCEEDED: no answer within 2 s). The bridge at %s "
+             "did not answer in time" % self.silent_address: CLUSTERS},
+            r["silent_outcomes"], r)
         self.assertEqual(CLUSTERS, r["silent_most_waiting"], r)
 
     @unittest.skipUnless(magnum_env.GREEN, "this Magnum release runs its "

@@ -330,18 +330,21 @@ class ErrorTest(ShimTestCase):
         cluster = self.magnum.create_cluster(self.template)
         self.assertEqual("CREATE_FAILED", cluster.status)
         self.assertRegex(cluster.status_reason,
-                         r"^capi-bridge CreateCluster: (bridge at "
-                         r"127\.0\.0\.1:1 unavailable|no answer from "
-                         r"127\.0\.0\.1:1 within 2 s)")
+                         r"^capi-bridge CreateCluster failed \((UNAVAILABLE: "
+                         r"the bridge or its management cluster is "
+                         r"unavailable\)\. Bridge at 127\.0\.0\.1:1: |"
+                         r"DEADLINE_EXCEEDED: no answer within 2 s\)\. The "
+                         r"bridge at 127\.0\.0\.1:1 did not answer)")
 
     def test_deadline(self):
         self.override("call_timeout", 1)
         self.bridge.delay["CreateCluster"] = 2.5
         cluster = self.magnum.create_cluster(self.template)
         self.assertEqual("CREATE_FAILED", cluster.status)
-        self.assertEqual("capi-bridge CreateCluster: no answer from %s "
-                         "within 1 s" % self.bridge.address,
-                         cluster.status_reason)
+        self.assertEqual("capi-bridge CreateCluster failed "
+                         "(DEADLINE_EXCEEDED: no answer within 1 s). The "
+                         "bridge at %s did not answer in time"
+                         % self.bridge.address, cluster.status_reason)
 
     def test_missing_endpoint_is_named(self):
         magnum_env.configure_bridge("")
@@ -491,6 +494,34 @@ class ErrorTest(ShimTestCase):
         new_cred = self.bridge.last(
             "RotateCredential").credential.application_credential_id
         self.assertIn(new_cred, magnum_env.CLOUD.deleted_app_creds)
+
+    def test_errors_leave_the_driver_as_magnum_classes(self):
+        # magnum-api rebuilds only magnum.common.exception's classes from a
+        # synchronous verb's reply; the text's first sentence (all the CLI
+        # shows) holds no full stop.
+        m = self.magnum
+        cluster = m.create_cluster(self.template)
+        m.sync_until(cluster, {"CREATE_COMPLETE"})
+        for code, wanted in ((grpc.StatusCode.UNAVAILABLE,
+                              exception.MagnumException),
+                             (grpc.StatusCode.FAILED_PRECONDITION,
+                              exception.Conflict),
+                             (grpc.StatusCode.INVALID_ARGUMENT,
+                              exception.InvalidParameterValue)):
+            self.bridge.errors["UpgradeCluster"] = (code, "v1.35.0: no.")
+            cluster = m.reload(cluster)
+            with self.assertRaises(exception.MagnumException) as caught:
+                self.driver_for(cluster).upgrade_cluster(
+                    m.context, cluster, m.create_template(
+                        name="next-%s" % code.name), 1,
+                    cluster.default_ng_worker)
+            self.assertIs(wanted, type(caught.exception))
+            text = str(caught.exception)
+            headline = text[:text.index(".")]
+            self.assertIn("capi-bridge", headline)
+            self.assertIn(code.name, headline)
+            self.assertTrue(text.endswith("v1.35.0: no."), text)
+            self.assertEqual(code, caught.exception.grpc_code)
 
     def test_master_size_rule(self):
         d = shim_driver.Driver()
