@@ -160,6 +160,13 @@ _REFUSALS = {
 }
 
 
+def applied_nothing(error):
+    """True when `error` is the bridge's refusal of a call: the call
+    applied nothing. Any other failure (a lost reply, a deadline passed,
+    the bridge unreachable mid-call) leaves its outcome unknown."""
+    return getattr(error, "grpc_code", None) in _REFUSALS
+
+
 def _refusal(verb, code, details):
     """The exception a refused call raises: Magnum's own class (told by its
     shape; MagnumException where this Magnum lacks it)."""

@@ -132,6 +132,20 @@ class Driver(driver.Driver):
                         warning.message)
 
     @staticmethod
+    def _forget_unused(cluster, material, error, user):
+        """Deletes the application credential made for a call the bridge
+        refused (it wrote it nowhere). After any other failure the bridge
+        may have stored it for the cluster's services, so it stays: the
+        cluster's delete or the next rotation removes it."""
+        if client.applied_nothing(error):
+            credentials.delete(cluster, [material.application_credential_id],
+                               user=user)
+        else:
+            LOG.warning("Cluster %s: application credential %s kept: the "
+                        "bridge may have applied it before the call failed",
+                        cluster.uuid, material.application_credential_id)
+
+    @staticmethod
     def _mark(nodegroups, state):
         for ng in nodegroups:
             ng.status = state
@@ -144,11 +158,16 @@ class Driver(driver.Driver):
         self._ensure_release_name(cluster)
         spec = self._spec(context, cluster,
                           create_timeout=cluster_create_timeout)
+        ca_certificates = credentials.ca_certificates(context, cluster)
+        material = credentials.create(context, cluster)
         request = driver_pb2.CreateClusterRequest(
-            spec=spec, credential=credentials.create(context, cluster),
-            ca_certificates=credentials.ca_certificates(context, cluster))
-        reply = self._call(context, "CreateCluster", request,
-                           self._opts.call_timeout)
+            spec=spec, credential=material, ca_certificates=ca_certificates)
+        try:
+            reply = self._call(context, "CreateCluster", request,
+                               self._opts.call_timeout)
+        except Exception as e:
+            self._forget_unused(cluster, material, e, context.user_id)
+            raise
         self._record_release(cluster, reply)
 
     @errors.magnum_errors
@@ -443,10 +462,9 @@ class Driver(driver.Driver):
         try:
             reply = self._call(context, "RotateCredential", request,
                                self._opts.sync_call_timeout)
-        except Exception:
+        except Exception as e:
             cluster.user_id = old_user
-            credentials.delete(cluster, [material.application_credential_id],
-                               user=context.user_id)
+            self._forget_unused(cluster, material, e, context.user_id)
             raise
         problem = ""
         if reply.replaced_credential_id and (

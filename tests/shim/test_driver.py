@@ -478,22 +478,22 @@ class ErrorTest(ShimTestCase):
                       m.group(cluster, "9gpu").status_reason)
         self.assertEqual("UPDATE_FAILED", m.reload(cluster).status)
 
-    def test_failed_rotation_restores_the_owner(self):
+    def _failed_rotation(self, code, message):
+        """Rotates as another user while the bridge answers `code`;
+        returns the cluster and the credential the rotation made."""
         m = self.magnum
         cluster = m.create_cluster(self.template)
         m.sync_until(cluster, {"CREATE_COMPLETE"})
-        self.bridge.errors["RotateCredential"] = (
-            grpc.StatusCode.UNAVAILABLE, "management cluster unreachable")
+        self.bridge.errors["RotateCredential"] = (code, message)
         other = m.as_user(magnum_env.OTHER_USER)
         cluster = other.reload(cluster)
         with self.assertRaises(exception.MagnumException) as caught:
             self.driver_for(cluster).rotate_credential(other.context,
                                                        cluster)
-        self.assertIn("management cluster unreachable", str(caught.exception))
+        self.assertIn(message, str(caught.exception))
         self.assertEqual(magnum_env.USER, cluster.user_id)
-        new_cred = self.bridge.last(
+        return cluster, self.bridge.last(
             "RotateCredential").credential.application_credential_id
-        self.assertIn(new_cred, magnum_env.CLOUD.deleted_app_creds)
 
     def test_errors_leave_the_driver_as_magnum_classes(self):
         # magnum-api rebuilds only magnum.common.exception's classes from a
@@ -522,6 +522,48 @@ class ErrorTest(ShimTestCase):
             self.assertIn(code.name, headline)
             self.assertTrue(text.endswith("v1.35.0: no."), text)
             self.assertEqual(code, caught.exception.grpc_code)
+
+    def test_refused_rotation_deletes_its_credential(self):
+        _, new_cred = self._failed_rotation(
+            grpc.StatusCode.ABORTED, "another verb holds the Lease")
+        self.assertIn(new_cred, magnum_env.CLOUD.deleted_app_creds)
+        self.assertNotIn(new_cred, magnum_env.CLOUD.app_creds)
+
+    def test_rotation_of_unknown_outcome_keeps_its_credential(self):
+        # The bridge may have written the new credential for the cluster's
+        # services before the call failed: deleting it could cut them off.
+        _, new_cred = self._failed_rotation(
+            grpc.StatusCode.UNAVAILABLE, "management cluster unreachable")
+        self.assertNotIn(new_cred, magnum_env.CLOUD.deleted_app_creds)
+        self.assertIn(new_cred, magnum_env.CLOUD.app_creds)
+
+    def test_refused_create_deletes_its_credential(self):
+        self.bridge.errors["CreateCluster"] = (
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "label monitoring_enabled: 'maybe' is not a boolean")
+        cluster = self.magnum.create_cluster(self.template)
+        self.assertEqual("CREATE_FAILED", cluster.status)
+        self.assertIn("capi-bridge refused CreateCluster",
+                      cluster.status_reason)
+        made = self.bridge.last(
+            "CreateCluster").credential.application_credential_id
+        self.assertIn(made, magnum_env.CLOUD.deleted_app_creds)
+        self.assertNotIn(made, magnum_env.CLOUD.app_creds)
+
+    def test_create_of_unknown_outcome_keeps_its_credential(self):
+        self.bridge.errors["CreateCluster"] = (
+            grpc.StatusCode.UNAVAILABLE, "helm: connection reset")
+        cluster = self.magnum.create_cluster(self.template)
+        self.assertEqual("CREATE_FAILED", cluster.status)
+        made = self.bridge.last(
+            "CreateCluster").credential.application_credential_id
+        self.assertIn(made, magnum_env.CLOUD.app_creds)
+        # The cluster's delete removes it (it carries the cluster's name).
+        del self.bridge.errors["CreateCluster"]
+        self.magnum.clusters.cluster_delete(self.magnum.context,
+                                            cluster.uuid)
+        self.magnum.sync_until(cluster, {"DELETE_COMPLETE"})
+        self.assertIn(made, magnum_env.CLOUD.deleted_app_creds)
 
     def test_master_size_rule(self):
         d = shim_driver.Driver()
