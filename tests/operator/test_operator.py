@@ -313,6 +313,11 @@ class OperatorPathTest(unittest.TestCase):
         except Exception:
             return False
 
+    def application_credentials(self):
+        """The demo user's application credentials, by name."""
+        return sorted(c["Name"] for c in json.loads(self.openstack(
+            "application", "credential", "list", "-f", "json")))
+
     def nodegroup(self, name):
         from magnumclient import exceptions
         try:
@@ -439,6 +444,39 @@ class OperatorPathTest(unittest.TestCase):
         user = kubeconfig["users"][0]["user"]
         self.assertIn("client-certificate-data", user)
 
+        # `ca show`: the CA the cluster trusts. `ca rotate` is refused as
+        # a bad request that names why, and changes nothing.
+        self.assertEqual(ca.strip(), self.openstack(
+            "coe", "ca", "show", "shop").strip())
+        said = self.refused("coe", "ca", "rotate", "shop")
+        self.assertIn("Rotating the CA certificate of cluster %s is not "
+                      "supported by the capi-bridge driver" % uuid, said)
+        self.assertIn("(HTTP 400)", said)
+        self.assertNotIn("Remote error", said)
+        self.assertEqual(ca.strip(), self.openstack(
+            "coe", "ca", "show", "shop").strip())
+        self.assertEqual(ca, self.secret_text(release + "-ca", "tls.crt"))
+        shown = self.show("shop")
+        self.assertEqual("UPDATE_COMPLETE", shown["status"],
+                         shown["status_reason"])
+
+        # `credential rotate`: the cluster's services get a new
+        # application credential; Keystone refuses the old one.
+        said = self.openstack("coe", "credential", "rotate", "shop")
+        self.assertIn("Request to rotate credentials for cluster %s "
+                      "accepted" % uuid, said)
+        clouds = yaml.safe_load(self.secret_text(
+            release + "-cloud-credentials", "clouds.yaml"))
+        rotated = clouds["clouds"]["openstack"]["auth"]
+        self.assertNotEqual(auth["application_credential_id"],
+                            rotated["application_credential_id"])
+        self.assertTrue(self.keystone_accepts(rotated))
+        self.assertFalse(self.keystone_accepts(auth))
+        shown = self.show("shop")
+        self.assertEqual("UPDATE_COMPLETE", shown["status"],
+                         shown["status_reason"])
+        auth = rotated
+
         # Delete: gone from Magnum once the management cluster is clean;
         # the credential is gone from Keystone.
         said = self.openstack("coe", "cluster", "delete", "shop")
@@ -448,6 +486,33 @@ class OperatorPathTest(unittest.TestCase):
         self.assertEqual([], self.release_secrets(uuid))
         self.assertFalse(self.keystone_accepts(auth))
         self.assertEqual({}, self.cloud.server_groups)
+
+    def test_a_bad_label_fails_the_create_and_leaves_nothing(self):
+        self.template("bad-v1.33", fake_cloud.IMAGE_ID, "v1.33.4")
+        credentials_before = self.application_credentials()
+        said = self.openstack("coe", "cluster", "create", "bad",
+                              "--cluster-template", "bad-v1.33",
+                              "--merge-labels", "--labels",
+                              "monitoring_enabled=maybe")
+        self.assertIn("Request to create cluster", said)
+        # Magnum's API accepts a create before the driver sees it; the
+        # conductor records the bridge's refusal, which names the label,
+        # the value and what is accepted.
+        shown = self.wait_status("bad", {"CREATE_FAILED"})
+        self.assertEqual("CREATE_FAILED", shown["status"])
+        self.assertIn("capi-bridge refused CreateCluster (INVALID_ARGUMENT",
+                      shown["status_reason"])
+        self.assertIn("monitoring_enabled", shown["status_reason"])
+        self.assertIn("maybe", shown["status_reason"])
+        # Nothing applied: no release, no Secret, and the application
+        # credential made for it is gone again.
+        self.assertEqual([], [name for name in self.env.names(
+            "Cluster", self.namespace) if name.startswith("bad-")])
+        self.assertEqual([], self.release_secrets(shown["uuid"]))
+        self.assertEqual(credentials_before, self.application_credentials())
+
+        self.openstack("coe", "cluster", "delete", "bad")
+        self.wait_gone("bad")
 
     def test_refused_upgrade_tells_the_operator_why(self):
         v133 = self.template("edge-v1.33", fake_cloud.IMAGE_ID, "v1.33.4")
