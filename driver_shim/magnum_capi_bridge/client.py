@@ -55,8 +55,9 @@ def _read(path, option):
         with open(path, "rb") as f:
             return f.read()
     except OSError as e:
-        raise ConfigError("[capi_bridge] %s: cannot read %r: %s" % (
-            option, path, e.strerror))
+        raise ConfigError(errors.headline(
+            "[capi_bridge] %s: cannot read the file it names" % option,
+            "%r: %s" % (path, e.strerror)))
 
 
 def _channel_key(opts):
@@ -114,8 +115,9 @@ def _metadata(opts, request_id):
     if opts.token_file:
         token = _read(opts.token_file, "token_file").decode().strip()
         if not token:
-            raise ConfigError("[capi_bridge] token_file: %r holds no token" %
-                              opts.token_file)
+            raise ConfigError(errors.headline(
+                "[capi_bridge] token_file: the file holds no token",
+                repr(opts.token_file)))
         metadata.append(("authorization", "Bearer " + token))
     if not request_id:
         current = oslo_context.get_current()

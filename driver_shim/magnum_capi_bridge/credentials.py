@@ -17,6 +17,7 @@ from magnum.conductor.handlers.common import cert_manager
 from oslo_log import log as logging
 from oslo_utils import encodeutils
 
+from magnum_capi_bridge import errors
 from magnum_capi_bridge import facts
 from magnum_capi_bridge import green
 from magnum_capi_bridge import openstack
@@ -42,9 +43,9 @@ def create(context, cluster):
             context.user_id, name,
             "Magnum cluster (%s)" % (cluster.name or cluster.uuid))
     except Exception as e:
-        raise CredentialError(reason=(
+        raise CredentialError(reason=errors.headline(
             "cannot create the application credential of cluster %s for "
-            "user %s: %s" % (cluster.uuid, context.user_id, e)))
+            "user %s" % (cluster.uuid, context.user_id), str(e)))
     return pb.CredentialMaterial(
         application_credential_id=credential.id,
         application_credential_secret=credential.secret,

@@ -15,6 +15,7 @@ from magnum.common import utils as magnum_utils
 import magnum.conf
 from oslo_utils import uuidutils
 
+from magnum_capi_bridge import errors
 from magnum_capi_bridge import openstack
 from magnum_capi_bridge.pb import cluster_spec_pb2 as pb
 
@@ -35,7 +36,9 @@ def _image_facts(cloud, image_ident):
     except exception.MagnumException:
         raise
     except Exception as e:  # a client's own error type
-        raise FactError(reason="image %r: %s" % (image_ident, e))
+        raise FactError(reason=errors.headline(
+            "the cluster's image cannot be read from Glance",
+            "Image %r: %s" % (image_ident, e)))
     return pb.ImageFacts(id=image.id, kube_version=image.kube_version,
                          os_distro=image.os_distro)
 
@@ -44,9 +47,12 @@ def _flavor_facts(cloud, flavor_ident):
     try:
         flavor = cloud.flavor(flavor_ident)
     except exception.Conflict as e:
-        raise FactError(reason=str(e))
+        raise FactError(reason=errors.headline(
+            "a flavor the cluster names is ambiguous in Nova", str(e)))
     except openstack.NotFound:
-        raise FactError(reason="flavor %r: not found" % flavor_ident)
+        raise FactError(reason=errors.headline(
+            "a flavor the cluster names is not in Nova",
+            "Flavor %r: not found" % flavor_ident))
     return pb.FlavorFacts(id=flavor.id, name=flavor.name,
                           ram_mb=flavor.ram_mb, vcpus=flavor.vcpus)
 
@@ -204,9 +210,10 @@ def _volume_types(cloud, facts):
     wanted = CONF.capi_bridge.csi_cinder_default_volume_type
     if wanted:
         if wanted not in names:
-            raise FactError(reason=(
-                "[capi_bridge] csi_cinder_default_volume_type %r is not a "
-                "Cinder volume type of this project (have: %s)" % (
+            raise FactError(reason=errors.headline(
+                "[capi_bridge] csi_cinder_default_volume_type is not a "
+                "Cinder volume type of this project",
+                "%r; the project has: %s" % (
                     wanted, ", ".join(names) or "none")))
         facts.default_volume_type = wanted
         facts.default_volume_type_configured = True

@@ -358,8 +358,8 @@ class ErrorTest(ShimTestCase):
                                     tls_ca_file="/nonexistent/ca.crt")
         cluster = self.magnum.create_cluster(self.template)
         self.assertEqual("CREATE_FAILED", cluster.status)
-        self.assertIn("[capi_bridge] tls_ca_file: cannot read "
-                      "'/nonexistent/ca.crt'", cluster.status_reason)
+        self.assertIn("[capi_bridge] tls_ca_file: cannot read the file it "
+                      "names. '/nonexistent/ca.crt'", cluster.status_reason)
 
     def test_calls_carry_the_token_and_magnums_request_id(self):
         with tempfile.NamedTemporaryFile("w", suffix=".token") as token:
@@ -383,15 +383,16 @@ class ErrorTest(ShimTestCase):
                                     token_file="/nonexistent/token")
         cluster = self.magnum.create_cluster(self.template)
         self.assertEqual("CREATE_FAILED", cluster.status)
-        self.assertIn("[capi_bridge] token_file: cannot read "
-                      "'/nonexistent/token'", cluster.status_reason)
+        self.assertIn("[capi_bridge] token_file: cannot read the file it "
+                      "names. '/nonexistent/token'", cluster.status_reason)
         self.assertEqual([], self.bridge.verbs())
 
     def test_openstack_facts_are_checked_before_the_bridge(self):
         del magnum_env.CLOUD.flavors["f-medium"]
         cluster = self.magnum.create_cluster(self.template)
         self.assertEqual("CREATE_FAILED", cluster.status)
-        self.assertEqual("flavor 'f-medium': not found",
+        self.assertEqual("a flavor the cluster names is not in Nova. "
+                         "Flavor 'f-medium': not found",
                          cluster.status_reason)
         self.assertNotIn("CreateCluster", self.bridge.verbs())
 
@@ -406,8 +407,9 @@ class ErrorTest(ShimTestCase):
         self.override("csi_cinder_default_volume_type", "gold")
         cluster = self.magnum.create_cluster(self.template)
         self.assertEqual(
-            "[capi_bridge] csi_cinder_default_volume_type 'gold' is not a "
-            "Cinder volume type of this project (have: fast, standard)",
+            "[capi_bridge] csi_cinder_default_volume_type is not a Cinder "
+            "volume type of this project. 'gold'; the project has: fast, "
+            "standard",
             cluster.status_reason)
 
     def test_keystone_refusal(self):
