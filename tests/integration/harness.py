@@ -10,7 +10,10 @@ v1.13's CRDs (v1beta2 stored, v1beta1 served), converted by CAPI's own
 managers. Tests that need what only the simulator has
 (fault injection, its request counters) are marked `simulator_only`."""
 
+import base64
 import copy
+import gzip
+import json
 import os
 import re
 import subprocess
@@ -280,6 +283,17 @@ class Environment:
     def names(self, kind, namespace, selector=""):
         return sorted(o["metadata"]["name"]
                       for o in self.objects(kind, namespace, selector))
+
+    def applied_values(self, release, namespace):
+        """The values helm applied in the release's latest revision (its
+        release record's `config`)."""
+        secrets = self.objects("Secret", namespace,
+                               "owner=helm,name=%s" % release)
+        latest = max(secrets, key=lambda s: int(
+            s["metadata"]["labels"]["version"]))
+        record = json.loads(gzip.decompress(base64.b64decode(
+            base64.b64decode(latest["data"]["release"]))))
+        return record.get("config") or {}
 
     def helm_revision(self, release, namespace):
         secrets = self.objects("Secret", namespace,

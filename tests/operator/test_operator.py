@@ -402,6 +402,31 @@ class OperatorPathTest(unittest.TestCase):
         self.assertEqual("UPDATE_COMPLETE", shown["status"],
                          shown["status_reason"])
         self.assertEqual(1, self.replicas(release)["gpu"])
+
+        # Node labels and taints (API 1.14, Magnum 2026.2), set with the
+        # CLI's JSON patch: the group's new nodes join with them. Magnum's
+        # patch takes only text or numbers as values and reads these two
+        # as Python literals, so the operator writes them in Python's
+        # quotes (JSON's would be parsed by the CLI and refused).
+        said = self.openstack(
+            "coe", "nodegroup", "update", "shop", "gpu", "replace",
+            "node_labels={'accelerator': 'a100'}",
+            "node_taints=[{'key': 'dedicated', 'value': 'gpu', "
+            "'effect': 'NoSchedule'}]")
+        self.assertIn("Request to update nodegroup gpu", said)
+        group = self.wait_nodegroup("gpu", {"UPDATE_COMPLETE"})
+        self.assertEqual("UPDATE_COMPLETE", group["status"],
+                         group["status_reason"])
+        shown = self.wait_status("shop", {"UPDATE_COMPLETE"})
+        self.assertEqual("UPDATE_COMPLETE", shown["status"],
+                         shown["status_reason"])
+        gpu, = [group for group in self.env.applied_values(
+            release, self.namespace)["nodeGroups"] if group["name"] == "gpu"]
+        self.assertEqual({"accelerator": "a100"}, gpu["nodeLabels"])
+        self.assertEqual([{"key": "dedicated", "value": "gpu",
+                           "effect": "NoSchedule"}],
+                         gpu["kubeadmConfigSpec"]["joinConfiguration"][
+                             "nodeRegistration"]["taints"])
         listed = json.loads(self.openstack("coe", "nodegroup", "list",
                                            "shop", "-f", "json"))
         self.assertEqual({"default-master", "default-worker", "gpu"},
