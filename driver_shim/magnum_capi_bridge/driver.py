@@ -146,6 +146,17 @@ class Driver(driver.Driver):
                         cluster.uuid, material.application_credential_id)
 
     @staticmethod
+    def _in_progress(cluster):
+        """Saves the cluster UPDATE_IN_PROGRESS before a scaling verb calls
+        the bridge. Magnum saves that only once the driver has returned, so
+        until then `cluster show` read the old *_COMPLETE beside the new
+        node count. A status sync meanwhile leaves it in progress: its
+        group is in progress too."""
+        cluster.status = Status.UPDATE_IN_PROGRESS
+        cluster.status_reason = None
+        cluster.save()
+
+    @staticmethod
     def _mark(nodegroups, state):
         for ng in nodegroups:
             ng.status = state
@@ -178,6 +189,7 @@ class Driver(driver.Driver):
         worker = cluster.default_ng_worker
         if worker is not None:
             self._mark([worker], Status.UPDATE_IN_PROGRESS)
+        self._in_progress(cluster)
         try:
             request = driver_pb2.UpdateClusterRequest(
                 spec=self._spec(context, cluster))
@@ -195,6 +207,7 @@ class Driver(driver.Driver):
     def resize_cluster(self, context, cluster, resize_manager, node_count,
                        nodes_to_remove, nodegroup=None):
         nodegroup = nodegroup or cluster.default_ng_worker
+        self._in_progress(cluster)
         request = driver_pb2.ResizeClusterRequest(
             spec=self._spec(context, cluster), node_group=nodegroup.name,
             nodes_to_remove=list(nodes_to_remove or []))

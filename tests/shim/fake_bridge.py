@@ -37,6 +37,8 @@ class FakeBridge(driver_pb2_grpc.ClusterDriverServicer):
         self.deleted = set()        # cluster uuids deleted
         self.credentials = {}       # cluster uuid -> credential id
         self.metadata = {}          # verb -> metadata of its last call
+        # verb -> callable run as the call arrives (in a server thread)
+        self.on_call = {}
         self.lock = threading.Lock()
         self.server = grpc.server(futures.ThreadPoolExecutor(8))
         driver_pb2_grpc.add_ClusterDriverServicer_to_server(self,
@@ -66,6 +68,9 @@ class FakeBridge(driver_pb2_grpc.ClusterDriverServicer):
             error = self.errors.get(verb)
             delay = self.delay.get(verb, 0)
             hold = self.hold.get(verb)
+            on_call = self.on_call.get(verb)
+        if on_call:
+            on_call()
         if delay:
             time.sleep(delay)
         if hold:

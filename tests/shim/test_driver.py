@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 import unittest
+from unittest import mock
 import zipfile
 
 from tests.shim import magnum_env  # noqa: F401  (configures Magnum first)
@@ -496,6 +497,43 @@ class ErrorTest(ShimTestCase):
         self.assertEqual(magnum_env.USER, cluster.user_id)
         return cluster, self.bridge.last(
             "RotateCredential").credential.application_credential_id
+
+    def test_scaling_reads_in_progress_while_the_bridge_applies(self):
+        # Magnum saves the cluster UPDATE_IN_PROGRESS only after the
+        # driver returns; the operator's `cluster show` must not read the
+        # old UPDATE_COMPLETE beside the new count while helm applies it.
+        m = self.magnum
+        cluster = m.create_cluster(self.template)
+        m.sync_until(cluster, {"CREATE_COMPLETE"})
+        saved = []
+        for verb in ("ResizeCluster", "UpdateCluster"):
+            self.bridge.on_call[verb] = lambda verb=verb: saved.append(verb)
+        save = objects.Cluster.save
+
+        def recording_save(obj, *args, **kwargs):
+            saved.append(obj.status)
+            return save(obj, *args, **kwargs)
+
+        def saved_before(verb):
+            before = saved[:saved.index(verb)]
+            self.assertTrue(before, saved)
+            return before[-1]
+
+        with mock.patch.object(objects.Cluster, "save", recording_save):
+            cluster = m.reload(cluster)
+            m.clusters.cluster_resize(m.context, cluster, 3, [],
+                                      m.group(cluster, "default-worker"))
+            self.assertEqual("UPDATE_IN_PROGRESS",
+                             saved_before("ResizeCluster"))
+            m.sync_until(cluster, {"UPDATE_COMPLETE"})
+            saved.clear()
+            m.clusters.cluster_update(m.context, m.reload(cluster), 4, None,
+                                      None)
+            self.assertEqual("UPDATE_IN_PROGRESS",
+                             saved_before("UpdateCluster"))
+        self.assertEqual("UPDATE_COMPLETE", m.sync_until(
+            cluster, {"UPDATE_COMPLETE"}))
+        self.assertEqual(4, m.group(cluster, "default-worker").node_count)
 
     def test_errors_leave_the_driver_as_magnum_classes(self):
         # magnum-api rebuilds only magnum.common.exception's classes from a
