@@ -284,16 +284,19 @@ class Environment:
         return sorted(o["metadata"]["name"]
                       for o in self.objects(kind, namespace, selector))
 
-    def applied_values(self, release, namespace):
-        """The values helm applied in the release's latest revision (its
-        release record's `config`)."""
+    def release_record(self, release, namespace):
+        """Helm's record of the release's latest revision (the JSON it
+        keeps, gzipped, in its release Secret)."""
         secrets = self.objects("Secret", namespace,
                                "owner=helm,name=%s" % release)
         latest = max(secrets, key=lambda s: int(
             s["metadata"]["labels"]["version"]))
-        record = json.loads(gzip.decompress(base64.b64decode(
+        return json.loads(gzip.decompress(base64.b64decode(
             base64.b64decode(latest["data"]["release"]))))
-        return record.get("config") or {}
+
+    def applied_values(self, release, namespace):
+        """The values helm applied in the release's latest revision."""
+        return self.release_record(release, namespace).get("config") or {}
 
     def helm_revision(self, release, namespace):
         secrets = self.objects("Secret", namespace,

@@ -4,8 +4,6 @@ history, the cluster uuid and release on every line of a verb, and no
 secret anywhere.
 """
 
-import base64
-import gzip
 import json
 import os
 import unittest
@@ -123,10 +121,8 @@ class StructuredLogTest(unittest.TestCase):
             timeout=120)
         request_id = dict(call.initial_metadata())["x-request-id"]
         self.assertRegex(request_id, r"^[0-9a-f]{16}$")
-        secrets = self.env.objects("Secret", reply.namespace,
-                                   "owner=helm,name=%s" % reply.release_name)
-        release = json.loads(gzip.decompress(base64.b64decode(
-            base64.b64decode(secrets[0]["data"]["release"]))))
+        release = self.env.release_record(reply.release_name,
+                                          reply.namespace)
         self.assertEqual(release["info"]["description"],
                          "capi-bridge CreateCluster request " + request_id)
         self.assertTrue(ns)
